@@ -1,0 +1,25 @@
+//! Records which PHP API version the extension is built against, so `phpinfo()` can show it and a
+//! mismatch with the running PHP is easy to spot. ext-php-rs' own build script does the binding
+//! work; this one only asks `php-config` (or `$PHP_CONFIG`) for `--extension-dir`.
+
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=PHP_CONFIG");
+    let php_config = std::env::var("PHP_CONFIG").unwrap_or_else(|_| "php-config".to_owned());
+    let api = Command::new(&php_config)
+        .arg("--extension-dir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|dir| {
+            dir.trim()
+                .rsplit('/')
+                .next()
+                .map(|s| s.chars().take_while(char::is_ascii_digit).collect::<String>())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned());
+    println!("cargo:rustc-env=OSTICKET_API_PHP_API={api}");
+}

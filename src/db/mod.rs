@@ -1,0 +1,182 @@
+//! The only module that talks to MariaDB/MySQL (through the `mysql` crate).
+//!
+//! One small connection pool per php-fpm worker process and per database settings, created lazily
+//! inside a request (never at module start-up, which runs in the fpm master before it forks).
+//! Connections are taken on first use and returned when the [`MysqlStore`] is dropped. Every
+//! statement is a server-side prepared statement with bound parameters. Errors are classified once
+//! here: unreachable server (503) versus everything else (500).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{OptsBuilder, Pool, PoolConstraints, PoolOpts, PooledConn};
+
+use crate::config::DbSettings;
+use crate::error::{ApiError, Result};
+use crate::sql::{Param, Query, Row, Store, Value};
+
+/// How long a request waits for a free pooled connection before failing with 503.
+const CONNECT_WAIT: Duration = Duration::from_secs(5);
+
+static POOLS: OnceLock<Mutex<HashMap<DbSettings, Pool>>> = OnceLock::new();
+
+fn pool(settings: &DbSettings) -> Result<Pool> {
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(p) = pools.get(settings) {
+        return Ok(p.clone());
+    }
+    if settings.ssl_ca.is_some() {
+        return Err(ApiError::Database {
+            unavailable: true,
+            message: "TLS connections to the database (DBSSLCA) need the extension built with TLS support".into(),
+        });
+    }
+    let constraints = PoolConstraints::new(0, 2).ok_or_else(|| ApiError::Internal("pool constraints".into()))?;
+    let mut opts = OptsBuilder::new()
+        .ip_or_hostname(Some(settings.host.clone()))
+        .tcp_port(settings.port.unwrap_or(3306))
+        .user(Some(settings.user.clone()))
+        .pass(Some(settings.pass.clone()))
+        .db_name(Some(settings.name.clone()))
+        .prefer_socket(false)
+        .tcp_connect_timeout(Some(Duration::from_secs(5)))
+        .read_timeout(Some(Duration::from_secs(60)))
+        .write_timeout(Some(Duration::from_secs(60)))
+        .pool_opts(PoolOpts::default().with_constraints(constraints));
+    if let Some(socket) = &settings.socket {
+        opts = opts.socket(Some(socket.clone()));
+    }
+    let p = Pool::new(opts).map_err(classify)?;
+    pools.insert(settings.clone(), p.clone());
+    Ok(p)
+}
+
+/// Maps a driver error to the core error: connection problems are "unavailable".
+fn classify(err: mysql::Error) -> ApiError {
+    let unavailable = matches!(
+        err,
+        mysql::Error::IoError(_) | mysql::Error::DriverError(_) | mysql::Error::UrlError(_)
+    ) || matches!(&err, mysql::Error::MySqlError(e) if matches!(e.code, 1040 | 1044 | 1045 | 1049 | 1203 | 2002 | 2003 | 2006 | 2013));
+    ApiError::Database {
+        unavailable,
+        message: if unavailable {
+            format!("Database unavailable: {err}")
+        } else {
+            format!("Database error: {err}")
+        },
+    }
+}
+
+/// A [`Store`] on osTicket's database; connects on first use.
+pub struct MysqlStore {
+    settings: DbSettings,
+    conn: Option<PooledConn>,
+}
+
+impl MysqlStore {
+    /// A store for these settings; no connection is made yet.
+    pub fn new(settings: &DbSettings) -> Self {
+        MysqlStore {
+            settings: settings.clone(),
+            conn: None,
+        }
+    }
+
+    fn conn(&mut self) -> Result<&mut PooledConn> {
+        if self.conn.is_none() {
+            let conn = pool(&self.settings)?
+                .try_get_conn(CONNECT_WAIT)
+                .map_err(classify)?;
+            self.conn = Some(conn);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| ApiError::Internal("no database connection".into()))
+    }
+}
+
+fn to_params(params: &[Param]) -> mysql::Params {
+    if params.is_empty() {
+        return mysql::Params::Empty;
+    }
+    mysql::Params::Positional(
+        params
+            .iter()
+            .map(|p| match p {
+                Param::Null => mysql::Value::NULL,
+                Param::Int(v) => mysql::Value::Int(*v),
+                Param::UInt(v) => mysql::Value::UInt(*v),
+                Param::Str(s) => mysql::Value::Bytes(s.as_bytes().to_vec()),
+            })
+            .collect(),
+    )
+}
+
+fn to_value(v: mysql::Value) -> Value {
+    match v {
+        mysql::Value::NULL => Value::Null,
+        mysql::Value::Bytes(b) => Value::Bytes(b),
+        mysql::Value::Int(i) => Value::Int(i),
+        mysql::Value::UInt(u) => Value::UInt(u),
+        mysql::Value::Float(f) => Value::Float(f64::from(f)),
+        mysql::Value::Double(d) => Value::Float(d),
+        mysql::Value::Date(y, mo, d, h, mi, s, _) => Value::Bytes(
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}").into_bytes(),
+        ),
+        mysql::Value::Time(neg, days, h, mi, s, _) => {
+            let hours = u64::from(days) * 24 + u64::from(h);
+            let sign = if neg { "-" } else { "" };
+            Value::Bytes(format!("{sign}{hours:02}:{mi:02}:{s:02}").into_bytes())
+        }
+    }
+}
+
+fn convert_row(columns: &Arc<[String]>, row: mysql::Row) -> Row {
+    Row::new(columns.clone(), row.unwrap().into_iter().map(to_value).collect())
+}
+
+impl Store for MysqlStore {
+    fn rows(&mut self, query: &Query) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        self.for_each(query, &mut |row| {
+            out.push(row);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn for_each(&mut self, query: &Query, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        let params = to_params(&query.params);
+        let conn = self.conn()?;
+        let mut result = conn.exec_iter(query.sql.as_str(), params).map_err(classify)?;
+        let mut columns: Option<Arc<[String]>> = None;
+        if let Some(set) = result.iter() {
+            for row in set {
+                let row = row.map_err(classify)?;
+                let cols = columns.get_or_insert_with(|| {
+                    row.columns_ref()
+                        .iter()
+                        .map(|c| c.name_str().into_owned())
+                        .collect()
+                });
+                // Keep draining the result on error so the connection stays usable.
+                each(convert_row(cols, row))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, query: &Query) -> Result<u64> {
+        let params = to_params(&query.params);
+        let conn = self.conn()?;
+        let result = conn.exec_iter(query.sql.as_str(), params).map_err(classify)?;
+        let affected = result.affected_rows();
+        drop(result);
+        Ok(affected)
+    }
+}

@@ -1,0 +1,51 @@
+//! The request pipeline: plugin state, route, API key, permission, handler, error mapping.
+//!
+//! [`handle`] never fails: every error becomes the JSON (or XML) error envelope with its status.
+//! This module must not import `ext_php_rs` or `mysql`.
+
+use crate::attachments;
+use crate::auth;
+use crate::config::Config;
+use crate::error::{ApiError, Result};
+use crate::request::Request;
+use crate::response::Response;
+use crate::routes::{self, Action};
+use crate::sql::Store;
+use crate::{statuses, tickets};
+
+/// Answers one request.
+pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
+    match run(req, cfg, store) {
+        Ok(resp) => resp,
+        Err(err) => Response::error(&err, routes::format_hint(req)),
+    }
+}
+
+fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
+    if !cfg.active {
+        return Err(ApiError::Disabled(
+            "API endpoint not available: the API Endpoints plugin is disabled".into(),
+        ));
+    }
+    let matched = routes::resolve(req)?;
+    let key = auth::authenticate(store, &cfg.tables, req)?;
+    key.require(matched.route)?;
+    let ident = matched.ident.as_deref().unwrap_or_default();
+    match matched.route.action {
+        Action::GetTicket => Ok(Response::ok(
+            &tickets::get(store, &cfg.tables, ident)?,
+            matched.format,
+        )),
+        Action::ListStatuses => Ok(Response::ok(
+            &statuses::list(store, &cfg.tables)?,
+            matched.format,
+        )),
+        Action::DownloadAttachment => attachments::download(
+            store,
+            &cfg.tables,
+            ident,
+            matched.format,
+            cfg.max_download_bytes,
+        ),
+    }
+}

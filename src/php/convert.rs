@@ -1,0 +1,73 @@
+//! Reading PHP arrays into the core's types, byte-exact (PHP strings may hold any bytes).
+
+use ext_php_rs::types::{ZendHashTable, Zval};
+
+use crate::config::{Config, DEFAULT_MAX_DOWNLOAD_BYTES};
+use crate::error::{ApiError, Result};
+use crate::request::Request;
+
+/// The bytes of a string value, or of a scalar's string form; `None` for null, arrays, objects.
+pub fn bytes(zv: &Zval) -> Option<Vec<u8>> {
+    if let Some(s) = zv.zend_str() {
+        return Some(s.as_bytes().to_vec());
+    }
+    if zv.is_long() || zv.is_double() || zv.is_bool() {
+        return zv.coerce_to_string().map(String::into_bytes);
+    }
+    None
+}
+
+/// A key of a PHP array as bytes.
+pub fn get_bytes(arr: &ZendHashTable, key: &str) -> Option<Vec<u8>> {
+    arr.get(key).and_then(bytes)
+}
+
+/// A key of a PHP array as text (invalid UTF-8 replaced).
+pub fn get_text(arr: &ZendHashTable, key: &str) -> Option<String> {
+    get_bytes(arr, key).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// A key of a PHP array as a boolean (PHP truthiness).
+pub fn get_bool(arr: &ZendHashTable, key: &str) -> bool {
+    arr.get(key).is_some_and(Zval::coerce_to_bool)
+}
+
+/// The request from `$_SERVER` (after osTicket replaced `REMOTE_ADDR`) and the raw body.
+pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) -> Request {
+    let endpoint = endpoint.unwrap_or_else(|| {
+        Request::endpoint_from_script(&get_text(server, "SCRIPT_NAME").unwrap_or_default())
+    });
+    Request {
+        endpoint,
+        method: get_text(server, "REQUEST_METHOD").unwrap_or_default(),
+        path_info: get_bytes(server, "PATH_INFO")
+            .or_else(|| get_bytes(server, "ORIG_PATH_INFO"))
+            .unwrap_or_default(),
+        query_string: get_bytes(server, "QUERY_STRING").unwrap_or_default(),
+        api_key: get_bytes(server, "HTTP_X_API_KEY"),
+        content_type: get_text(server, "CONTENT_TYPE").or_else(|| get_text(server, "HTTP_CONTENT_TYPE")),
+        accept: get_text(server, "HTTP_ACCEPT"),
+        remote_addr: get_text(server, "REMOTE_ADDR").unwrap_or_default(),
+        body,
+    }
+}
+
+/// The runtime configuration the plugin shell hands over (see `php-plugin/` for the keys).
+pub fn config(arr: &ZendHashTable) -> Result<Config> {
+    let text = |k: &str| get_text(arr, k).unwrap_or_default();
+    let mut cfg = Config::new(
+        &text("dbhost"),
+        get_text(arr, "default_socket").as_deref(),
+        &text("dbname"),
+        &text("dbuser"),
+        &text("dbpass"),
+        &text("prefix"),
+    )?;
+    cfg.db.ssl_ca = get_text(arr, "ssl_ca").filter(|s| !s.trim().is_empty());
+    cfg.active = get_bool(arr, "active");
+    cfg.max_download_bytes = match arr.get("max_download_bytes").and_then(Zval::long) {
+        Some(n) if n > 0 => u64::try_from(n).map_err(|_| ApiError::Internal("bad cap".into()))?,
+        _ => DEFAULT_MAX_DOWNLOAD_BYTES,
+    };
+    Ok(cfg)
+}

@@ -1,0 +1,177 @@
+//! An HTTP request as the core sees it, built from raw bytes handed over by PHP.
+//!
+//! Everything arrives as bytes (PATH_INFO, query string, headers may hold any octets); the
+//! conversion to text happens here, once, so that non-UTF-8 input becomes a clear 400 instead of
+//! a type error in the binding layer. This module must not import `ext_php_rs` or `mysql`.
+
+use crate::error::{ApiError, Result};
+
+/// One request to an endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// The endpoint, e.g. `tickets-get` (the entry script's name without `.php`).
+    pub endpoint: String,
+    /// `REQUEST_METHOD`, as sent (the original compares case-sensitively).
+    pub method: String,
+    /// `PATH_INFO`, raw bytes (osTicket's `htmlentities()` is not applied).
+    pub path_info: Vec<u8>,
+    /// `QUERY_STRING`, raw bytes.
+    pub query_string: Vec<u8>,
+    /// `X-API-Key` header, if sent.
+    pub api_key: Option<Vec<u8>>,
+    /// `Content-Type` header, if sent.
+    pub content_type: Option<String>,
+    /// `Accept` header, if sent.
+    pub accept: Option<String>,
+    /// The client address as osTicket computes it (`REMOTE_ADDR` after `osTicket::get_client_ip()`).
+    pub remote_addr: String,
+    /// The request body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The endpoint name derived from a script path such as `/api/tickets-get.php`.
+    pub fn endpoint_from_script(script_name: &str) -> String {
+        let base = script_name.rsplit('/').next().unwrap_or(script_name);
+        base.strip_suffix(".php").unwrap_or(base).to_owned()
+    }
+
+    /// PATH_INFO as text; non-UTF-8 bytes are a client error with the endpoint's path message.
+    pub fn path_text(&self, bad_path_message: &str) -> Result<&str> {
+        std::str::from_utf8(&self.path_info)
+            .map_err(|_| ApiError::BadPath(bad_path_message.to_owned()))
+    }
+
+    /// The API key as text: `None` when absent, blank or not UTF-8 (no key can match those).
+    pub fn api_key_text(&self) -> Option<&str> {
+        let key = std::str::from_utf8(self.api_key.as_deref()?).ok()?;
+        (!key.trim().is_empty()).then_some(key)
+    }
+
+    /// The decoded query parameters, in order. Values of `name[]` style keys keep the brackets.
+    pub fn query(&self) -> Result<Vec<(String, String)>> {
+        parse_query(&self.query_string)
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (`+` is a space). Invalid percent escapes
+/// are kept literally, as PHP does; a name or value that is not UTF-8 after decoding is a 400.
+pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pair in raw.split(|&b| b == b'&' || b == b';') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &b""[..]),
+        };
+        let name = decode_component(name);
+        let value = decode_component(value);
+        let name = String::from_utf8(name).map_err(|_| {
+            ApiError::invalid("invalid_encoding", "Query parameter names must be UTF-8")
+        })?;
+        let value = String::from_utf8(value).map_err(|_| {
+            ApiError::invalid_field(
+                "invalid_encoding",
+                name.clone(),
+                format!("Query parameter '{name}' is not valid UTF-8"),
+            )
+        })?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+fn decode_component(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => {
+                match (hex(s[i + 1]), hex(s[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_comes_from_script_name() {
+        assert_eq!(
+            Request::endpoint_from_script("/api/tickets-get.php"),
+            "tickets-get"
+        );
+        assert_eq!(Request::endpoint_from_script("tickets-stats"), "tickets-stats");
+    }
+
+    #[test]
+    fn query_decodes_plus_and_percent() {
+        let q = parse_query(b"query=a+b%26c&status=Open&&x").unwrap();
+        assert_eq!(
+            q,
+            vec![
+                ("query".into(), "a b&c".into()),
+                ("status".into(), "Open".into()),
+                ("x".into(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn query_keeps_broken_escapes_literally() {
+        let q = parse_query(b"a=%zz&b=%4").unwrap();
+        assert_eq!(q[0].1, "%zz");
+        assert_eq!(q[1].1, "%4");
+    }
+
+    #[test]
+    fn query_rejects_non_utf8_values_with_field() {
+        let e = parse_query(b"query=%ff%fe").unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert_eq!(e.field(), Some("query"));
+    }
+
+    #[test]
+    fn non_utf8_path_is_a_bad_path() {
+        let r = Request {
+            path_info: b"/\xff.json".to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(r.path_text("Invalid URL format").unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn api_key_blank_or_binary_is_absent() {
+        let mut r = Request::default();
+        assert!(r.api_key_text().is_none());
+        r.api_key = Some(b"  ".to_vec());
+        assert!(r.api_key_text().is_none());
+        r.api_key = Some(b"\xff".to_vec());
+        assert!(r.api_key_text().is_none());
+        r.api_key = Some(b"ABC".to_vec());
+        assert_eq!(r.api_key_text(), Some("ABC"));
+    }
+}

@@ -1,0 +1,273 @@
+//! The route table: every endpoint the extension answers, its methods, URL shape, permission and
+//! messages. The OpenAPI document and the deployed entry scripts are derived from this table, so
+//! a route cannot exist in one place and be missing in another.
+//!
+//! Checks run in the original plugin's order: URL shape (400), then method (405), then the API key
+//! (401) and permission (401/403). This module must not import `ext_php_rs` or `mysql`.
+
+use crate::auth::Permission;
+use crate::error::{ApiError, Result};
+use crate::render::Format;
+use crate::request::Request;
+
+/// What an endpoint does once the request is authorised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `GET tickets-get.php/{number}.{format}`
+    GetTicket,
+    /// `GET tickets-statuses.php[.format]`
+    ListStatuses,
+    /// `GET tickets-attachment-download.php/{file_id}.{format}`
+    DownloadAttachment,
+}
+
+/// The PATH_INFO shapes endpoints accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathShape {
+    /// `/{identifier}.json|xml`; the identifier has no `/` or `.`.
+    Identifier,
+    /// `/{digits}.json|xml`.
+    FileId,
+    /// empty, `.json`, `.xml`, `/.json` or `/.xml` (the format suffix alone).
+    SuffixOnly,
+}
+
+/// One endpoint.
+#[derive(Debug)]
+pub struct Route {
+    /// Entry script name without `.php`: `api/<endpoint>.php`.
+    pub endpoint: &'static str,
+    /// Allowed methods, in the order the 405 message lists them.
+    pub methods: &'static [&'static str],
+    /// Accepted PATH_INFO shape.
+    pub shape: PathShape,
+    /// The message of the 400 answer for a URL of the wrong shape.
+    pub bad_path: &'static str,
+    /// Required permission (fallbacks in [`Permission::fallback`]).
+    pub permission: Permission,
+    /// Status when the key lacks the permission: 401 on ticket endpoints, 403 on subtickets.
+    pub denied_status: u16,
+    /// Message when the key lacks the permission.
+    pub denied_message: &'static str,
+    /// The handler.
+    pub action: Action,
+    /// One line for documentation.
+    pub summary: &'static str,
+    /// Name of the identifier in the path (`number`, `file_id`), if any.
+    pub ident_name: Option<&'static str>,
+}
+
+/// Every route, in documentation order.
+pub static ROUTES: &[Route] = &[
+    Route {
+        endpoint: "tickets-get",
+        methods: &["GET"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-get.php/{ticket_number}.json",
+        permission: Permission::ReadTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized to read tickets",
+        action: Action::GetTicket,
+        summary: "Get a ticket with its thread, attachment metadata and child tickets",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-attachment-download",
+        methods: &["GET"],
+        shape: PathShape::FileId,
+        bad_path:
+            "Invalid URL format. Expected: /api/tickets-attachment-download.php/{file_id}.json",
+        permission: Permission::ReadTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized to read attachments",
+        action: Action::DownloadAttachment,
+        summary: "Download a file attached to a ticket thread entry (base64)",
+        ident_name: Some("file_id"),
+    },
+    Route {
+        endpoint: "tickets-statuses",
+        methods: &["GET"],
+        shape: PathShape::SuffixOnly,
+        bad_path: "Invalid URL format",
+        permission: Permission::ReadStats,
+        denied_status: 401,
+        denied_message: "API key not authorized to read ticket statistics",
+        action: Action::ListStatuses,
+        summary: "List the helpdesk's ticket statuses",
+        ident_name: None,
+    },
+];
+
+/// A request matched to its route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// The route.
+    pub route: &'static Route,
+    /// Response format from the URL suffix (JSON when none).
+    pub format: Format,
+    /// The identifier from the path, for identifier shapes.
+    pub ident: Option<String>,
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.endpoint == other.endpoint
+    }
+}
+impl Eq for Route {}
+
+/// The route of an endpoint name.
+pub fn route_for(endpoint: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.endpoint == endpoint)
+}
+
+/// The format a request's URL asks for, as far as it can be told, for error answers.
+pub fn format_hint(req: &Request) -> Format {
+    if req.path_info.ends_with(b".xml") {
+        Format::Xml
+    } else {
+        Format::Json
+    }
+}
+
+/// Matches a request: unknown endpoint (404), URL shape (400), method (405).
+pub fn resolve(req: &Request) -> Result<Matched> {
+    let route = route_for(&req.endpoint).ok_or_else(|| {
+        ApiError::NotFound(format!("Unknown API endpoint '{}'", req.endpoint))
+    })?;
+    let path = req.path_text(route.bad_path)?;
+    let (ident, format) =
+        parse_path(route.shape, path).ok_or_else(|| ApiError::BadPath(route.bad_path.into()))?;
+    if !route.methods.contains(&req.method.as_str()) {
+        return Err(ApiError::MethodNotAllowed(route.methods.to_vec()));
+    }
+    Ok(Matched {
+        route,
+        format,
+        ident,
+    })
+}
+
+/// Splits PATH_INFO into identifier and format for a shape; `None` when it does not fit.
+pub fn parse_path(shape: PathShape, path: &str) -> Option<(Option<String>, Format)> {
+    match shape {
+        PathShape::SuffixOnly => {
+            let rest = path.strip_prefix('/').unwrap_or(path);
+            if path.is_empty() {
+                return Some((None, Format::Json));
+            }
+            let suffix = rest.strip_prefix('.')?;
+            Some((None, Format::from_suffix(suffix)?))
+        }
+        PathShape::Identifier | PathShape::FileId => {
+            let rest = path.strip_prefix('/')?;
+            let (ident, suffix) = rest.rsplit_once('.')?;
+            let format = Format::from_suffix(suffix)?;
+            let ok = match shape {
+                PathShape::FileId => !ident.is_empty() && ident.bytes().all(|b| b.is_ascii_digit()),
+                _ => !ident.is_empty() && !ident.contains(['/', '.']),
+            };
+            ok.then(|| (Some(ident.to_owned()), format))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(endpoint: &str, method: &str, path: &[u8]) -> Request {
+        Request {
+            endpoint: endpoint.into(),
+            method: method.into(),
+            path_info: path.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn identifier_paths() {
+        let s = PathShape::Identifier;
+        assert_eq!(
+            parse_path(s, "/ABC123.json"),
+            Some((Some("ABC123".into()), Format::Json))
+        );
+        assert_eq!(
+            parse_path(s, "/123.xml"),
+            Some((Some("123".into()), Format::Xml))
+        );
+        for bad in ["", "/", "/.json", "/a.b.json", "/a/b.json", "/a.JSON", "/a", "a.json", "/a.json/"] {
+            assert_eq!(parse_path(s, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn file_id_paths_are_digits_only() {
+        let s = PathShape::FileId;
+        assert_eq!(
+            parse_path(s, "/000.json"),
+            Some((Some("000".into()), Format::Json))
+        );
+        assert_eq!(parse_path(s, "/12a.json"), None);
+        assert_eq!(parse_path(s, "/-1.json"), None);
+    }
+
+    #[test]
+    fn suffix_only_paths_accept_slash_forms() {
+        let s = PathShape::SuffixOnly;
+        assert_eq!(parse_path(s, ""), Some((None, Format::Json)));
+        assert_eq!(parse_path(s, ".xml"), Some((None, Format::Xml)));
+        assert_eq!(parse_path(s, "/.json"), Some((None, Format::Json)));
+        assert_eq!(parse_path(s, "/.xml"), Some((None, Format::Xml)));
+        assert_eq!(parse_path(s, "/"), None);
+        assert_eq!(parse_path(s, "/anything"), None);
+        assert_eq!(parse_path(s, ".csv"), None);
+    }
+
+    #[test]
+    fn path_is_checked_before_method() {
+        let e = resolve(&req("tickets-get", "POST", b"/x")).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert_eq!(
+            e.message(),
+            "Invalid URL format. Expected: /api/tickets-get.php/{ticket_number}.json"
+        );
+        let e = resolve(&req("tickets-get", "POST", b"/x.json")).unwrap_err();
+        assert_eq!(e.status(), 405);
+        assert_eq!(e.message(), "Method Not Allowed. Use GET");
+    }
+
+    #[test]
+    fn method_is_case_sensitive_like_the_original() {
+        assert_eq!(
+            resolve(&req("tickets-get", "get", b"/x.json"))
+                .unwrap_err()
+                .status(),
+            405
+        );
+    }
+
+    #[test]
+    fn unknown_endpoint_is_not_found() {
+        assert_eq!(
+            resolve(&req("tickets-nope", "GET", b"")).unwrap_err().status(),
+            404
+        );
+    }
+
+    #[test]
+    fn non_utf8_path_is_400_with_route_message() {
+        let e = resolve(&req("tickets-get", "GET", b"/\xff\xfe.json")).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.message().contains("tickets-get.php"));
+    }
+
+    #[test]
+    fn every_route_has_a_unique_endpoint_and_methods() {
+        for (i, r) in ROUTES.iter().enumerate() {
+            assert!(!r.methods.is_empty());
+            assert!(r.endpoint.starts_with("tickets-"));
+            assert!(ROUTES[i + 1..].iter().all(|o| o.endpoint != r.endpoint));
+        }
+    }
+}
