@@ -1,2 +1,309 @@
-//! The OpenAPI 3.1 document of the endpoints, generated from the route table.
+//! The OpenAPI 3.1 document of the endpoints, generated from the route table ([`ROUTES`]).
+//!
+//! Paths, methods, permissions and error messages come from the table itself, and the response
+//! schema of each route is chosen by an exhaustive `match` on its [`Action`], so a route cannot be
+//! added without documentation nor documented without existing. `docs/openapi.json` is this
+//! document; a test fails when the committed file differs (run with `UPDATE_OPENAPI=1` to refresh).
 //! This module must not import `ext_php_rs` or `mysql`.
+
+use serde_json::{json, Map, Value};
+
+use crate::routes::{Action, PathShape, Route, ROUTES};
+
+/// The response schema (a `$ref` into components) of an action.
+fn response_schema(action: Action) -> Value {
+    match action {
+        Action::GetTicket => json!({"$ref": "#/components/schemas/Ticket"}),
+        Action::ListStatuses => {
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Status"}})
+        }
+        Action::DownloadAttachment => json!({"$ref": "#/components/schemas/Download"}),
+    }
+}
+
+/// The URL paths (relative to the helpdesk root) under which a route answers.
+pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
+    let base = format!("/api/{}.php", route.endpoint);
+    match route.shape {
+        PathShape::Identifier | PathShape::FileId => {
+            let name = route.ident_name.unwrap_or("id");
+            vec![
+                (format!("{base}/{{{name}}}.json"), Some("json")),
+                (format!("{base}/{{{name}}}.xml"), Some("xml")),
+            ]
+        }
+        PathShape::SuffixOnly => vec![
+            (base.clone(), None),
+            (format!("{base}.json"), Some("json")),
+            (format!("{base}.xml"), Some("xml")),
+        ],
+    }
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+            "application/xml": {"schema": {"$ref": "#/components/schemas/Error"}}
+        }
+    })
+}
+
+fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
+    let mut params = Vec::new();
+    if let Some(name) = route.ident_name {
+        let schema = match route.shape {
+            PathShape::FileId => json!({"type": "string", "pattern": "^[0-9]+$"}),
+            _ => json!({"type": "string", "pattern": "^[^/.]+$"}),
+        };
+        params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
+    }
+    let content_type = match format {
+        Some("xml") => "application/xml",
+        _ => "application/json",
+    };
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        json!({
+            "description": "Success",
+            "content": {content_type: {"schema": response_schema(route.action)}}
+        }),
+    );
+    responses.insert("400".into(), error_response(route.bad_path));
+    responses.insert(
+        "401".into(),
+        error_response("Missing, unknown or inactive API key, or the key lacks the permission"),
+    );
+    if route.denied_status != 401 {
+        responses.insert(route.denied_status.to_string(), error_response(route.denied_message));
+    }
+    responses.insert(
+        "404".into(),
+        error_response("Not found, or the API Endpoints plugin is disabled"),
+    );
+    responses.insert("405".into(), error_response("Method not allowed (see the Allow header)"));
+    if route.action == Action::DownloadAttachment {
+        responses.insert("403".into(), error_response("Attachment not accessible"));
+        responses.insert("413".into(), error_response("The file exceeds the download size limit"));
+        responses.insert(
+            "501".into(),
+            error_response("The file lives in a storage backend the extension cannot read"),
+        );
+    }
+    responses.insert("500".into(), error_response("Internal error"));
+    responses.insert("503".into(), error_response("Database unavailable"));
+    let mut permission = route.permission.column().to_owned();
+    if let Some(fallback) = route.permission.fallback() {
+        permission.push_str(" (or ");
+        permission.push_str(fallback.column());
+        permission.push(')');
+    }
+    json!({
+        "operationId": format!("{}-{}-{}", route.endpoint, method.to_ascii_lowercase(), format.unwrap_or("default")),
+        "summary": route.summary,
+        "description": format!("Requires the API key permission `{permission}`."),
+        "tags": ["tickets"],
+        "parameters": params,
+        "responses": responses,
+    })
+}
+
+/// The complete OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        for (path, format) in paths_of(route) {
+            let mut item = Map::new();
+            for method in route.methods {
+                item.insert(method.to_ascii_lowercase(), operation(route, method, format));
+            }
+            paths.insert(path, Value::Object(item));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "osTicket API Endpoints (native edition)",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Ticket endpoints for osTicket 1.18, drop-in compatible with the API Endpoints plugin 2.3.4. Authenticate with the X-API-Key header of a key registered for the client's IP address."
+        },
+        "servers": [{"url": "{helpdesk}", "variables": {"helpdesk": {"default": "http://127.0.0.1:8088"}}}],
+        "security": [{"apiKey": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+            "schemas": schemas(),
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let nullable_string = json!({"type": ["string", "null"]});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "code"],
+            "properties": {
+                "error": {"const": true},
+                "message": {"type": "string"},
+                "code": {"type": "string", "description": "Stable machine-readable code"},
+                "field": {"type": "string", "description": "The request field the error is about"}
+            }
+        },
+        "Status": {
+            "type": "object",
+            "required": ["id", "name", "state"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "state": {"type": "string", "enum": ["open", "closed", "archived", "deleted"]}
+            }
+        },
+        "Attachment": {
+            "type": "object",
+            "required": ["id", "file_id", "filename", "size", "mime_type", "inline"],
+            "properties": {
+                "id": {"type": "integer"},
+                "file_id": {"type": "integer"},
+                "filename": {"type": "string"},
+                "size": {"type": "integer"},
+                "mime_type": {"type": "string"},
+                "inline": {"type": "boolean"}
+            }
+        },
+        "ThreadEntry": {
+            "type": "object",
+            "required": ["id", "type", "poster", "timestamp", "body"],
+            "properties": {
+                "id": {"type": "integer"},
+                "type": {"type": "string", "enum": ["M", "R", "N"], "description": "M message, R response, N internal note"},
+                "poster": {"type": "string"},
+                "timestamp": {"type": "string"},
+                "body": {"type": "string"},
+                "staffId": {"type": "integer"},
+                "staff": nullable_string,
+                "userId": {"type": "integer"},
+                "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}},
+                "attachment_count": {"type": "integer"}
+            }
+        },
+        "Ticket": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "string"},
+                "subject": {"type": "string"},
+                "statusId": {"type": "integer"},
+                "status": {"type": "string"},
+                "priorityId": {"type": "integer"},
+                "priority": {"type": "string"},
+                "departmentId": {"type": "integer"},
+                "department": nullable_string,
+                "topicId": {"type": "integer"},
+                "topic": nullable_string,
+                "userId": {"type": "integer"},
+                "user": {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
+                "staffId": {"type": "integer"},
+                "staff": nullable_string,
+                "teamId": {"type": "integer"},
+                "team": nullable_string,
+                "slaId": {"type": "integer"},
+                "sla": nullable_string,
+                "created": {"type": "string"},
+                "updated": {"type": "string"},
+                "duedate": nullable_string,
+                "closed": nullable_string,
+                "isOverdue": {"type": "boolean"},
+                "isAnswered": {"type": "boolean"},
+                "source": {"type": "string"},
+                "ip": {"type": "string"},
+                "children": {"type": "array", "items": {"type": "integer"}},
+                "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadEntry"}}
+            }
+        },
+        "Download": {
+            "type": "object",
+            "required": ["file_id", "filename", "mime_type", "size", "content"],
+            "properties": {
+                "file_id": {"type": "integer"},
+                "filename": {"type": "string"},
+                "mime_type": {"type": "string"},
+                "size": {"type": "integer"},
+                "content": {"type": "string", "contentEncoding": "base64"}
+            }
+        }
+    })
+}
+
+/// The document as pretty-printed JSON with a trailing newline (the form of `docs/openapi.json`).
+pub fn to_pretty_json() -> String {
+    let mut s = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Request;
+    use crate::routes::resolve;
+
+    #[test]
+    fn every_route_and_method_is_documented() {
+        let doc = document();
+        let paths = doc["paths"].as_object().unwrap();
+        for route in ROUTES {
+            for (path, _) in paths_of(route) {
+                let item = paths.get(&path).unwrap_or_else(|| panic!("{path} missing"));
+                for m in route.methods {
+                    assert!(item.get(m.to_ascii_lowercase()).is_some(), "{m} {path}");
+                }
+                assert_eq!(item.as_object().unwrap().len(), route.methods.len());
+            }
+        }
+    }
+
+    #[test]
+    fn every_documented_path_resolves_to_a_route() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let script = path.split(".php").next().unwrap();
+            let endpoint = script.trim_start_matches("/api/");
+            let path_info = path[script.len() + 4..]
+                .replace("{number}", "ABC123")
+                .replace("{file_id}", "42");
+            for method in item.as_object().unwrap().keys() {
+                let req = Request {
+                    endpoint: endpoint.into(),
+                    method: method.to_ascii_uppercase(),
+                    path_info: path_info.clone().into_bytes(),
+                    ..Default::default()
+                };
+                assert!(resolve(&req).is_ok(), "{method} {path} does not resolve");
+            }
+        }
+    }
+
+    #[test]
+    fn committed_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+        let current = to_pretty_json();
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test openapi` and commit it"
+        );
+    }
+
+    #[test]
+    fn document_is_openapi_3_1() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["components"]["schemas"]["Ticket"].is_object());
+    }
+}
