@@ -62,12 +62,15 @@ fn classify(err: mysql::Error) -> ApiError {
         err,
         mysql::Error::IoError(_) | mysql::Error::DriverError(_) | mysql::Error::UrlError(_)
     ) || matches!(&err, mysql::Error::MySqlError(e) if matches!(e.code, 1040 | 1044 | 1045 | 1049 | 1203 | 2002 | 2003 | 2006 | 2013));
+    // The driver's text can name hosts, tables and SQL: it goes to the server log (php-fpm's
+    // worker output), the client gets a generic message.
+    eprintln!("osticket_api: database error: {err}");
     ApiError::Database {
         unavailable,
         message: if unavailable {
-            format!("Database unavailable: {err}")
+            "Database unavailable".to_owned()
         } else {
-            format!("Database error: {err}")
+            "Database error".to_owned()
         },
     }
 }
@@ -164,7 +167,7 @@ impl Store for MysqlStore {
                         .map(|c| c.name_str().into_owned())
                         .collect()
                 });
-                // Keep draining the result on error so the connection stays usable.
+                // On error the result set is dropped, which drains it: the connection stays usable.
                 each(convert_row(cols, row))?;
             }
         }
