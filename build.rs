@@ -14,10 +14,11 @@ fn main() {
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|dir| {
-            dir.trim()
-                .rsplit('/')
-                .next()
-                .map(|s| s.chars().take_while(char::is_ascii_digit).collect::<String>())
+            dir.trim().rsplit('/').next().map(|s| {
+                s.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
         })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_owned());

@@ -30,7 +30,10 @@ impl DbSettings {
     /// Parses osTicket's `DBHOST` forms: `host`, `host:port`, `host:/path/to.sock`, `[v6]:port`.
     /// Like mysqli, `localhost` without a port means the default Unix socket (`default_socket`,
     /// from PHP's `mysqli.default_socket`, else Debian's `/run/mysqld/mysqld.sock`).
-    pub fn parse_host(dbhost: &str, default_socket: Option<&str>) -> Result<(String, Option<u16>, Option<String>)> {
+    pub fn parse_host(
+        dbhost: &str,
+        default_socket: Option<&str>,
+    ) -> Result<(String, Option<u16>, Option<String>)> {
         let dbhost = dbhost.trim();
         if dbhost.is_empty() {
             return Err(ApiError::Internal("osTicket DBHOST is empty".into()));
@@ -139,7 +142,10 @@ mod tests {
             ("localhost".into(), None, Some("/var/run/x.sock".into()))
         );
         assert_eq!(
-            DbSettings::parse_host("localhost", Some("")).unwrap().2.as_deref(),
+            DbSettings::parse_host("localhost", Some(""))
+                .unwrap()
+                .2
+                .as_deref(),
             Some("/run/mysqld/mysqld.sock")
         );
     }

@@ -77,16 +77,25 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         error_response("Missing, unknown or inactive API key, or the key lacks the permission"),
     );
     if route.denied_status != 401 {
-        responses.insert(route.denied_status.to_string(), error_response(route.denied_message));
+        responses.insert(
+            route.denied_status.to_string(),
+            error_response(route.denied_message),
+        );
     }
     responses.insert(
         "404".into(),
         error_response("Not found, or the API Endpoints plugin is disabled"),
     );
-    responses.insert("405".into(), error_response("Method not allowed (see the Allow header)"));
+    responses.insert(
+        "405".into(),
+        error_response("Method not allowed (see the Allow header)"),
+    );
     if route.action == Action::DownloadAttachment {
         responses.insert("403".into(), error_response("Attachment not accessible"));
-        responses.insert("413".into(), error_response("The file exceeds the download size limit"));
+        responses.insert(
+            "413".into(),
+            error_response("The file exceeds the download size limit"),
+        );
         responses.insert(
             "501".into(),
             error_response("The file lives in a storage backend the extension cannot read"),
@@ -117,7 +126,10 @@ pub fn document() -> Value {
         for (path, format) in paths_of(route) {
             let mut item = Map::new();
             for method in route.methods {
-                item.insert(method.to_ascii_lowercase(), operation(route, method, format));
+                item.insert(
+                    method.to_ascii_lowercase(),
+                    operation(route, method, format),
+                );
             }
             paths.insert(path, Value::Object(item));
         }

@@ -176,9 +176,7 @@ pub fn is_xml_name(name: &str) -> bool {
     };
     (first.is_ascii_alphabetic() || first == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        && !name
-            .get(..3)
-            .is_some_and(|p| p.eq_ignore_ascii_case("xml"))
+        && !name.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("xml"))
 }
 
 /// Text with the characters XML 1.0 forbids replaced by U+FFFD, then escaped.

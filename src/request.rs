@@ -89,15 +89,13 @@ fn decode_component(s: &[u8]) -> Vec<u8> {
     while i < s.len() {
         match s[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => {
-                match (hex(s[i + 1]), hex(s[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -124,7 +122,10 @@ mod tests {
             Request::endpoint_from_script("/api/tickets-get.php"),
             "tickets-get"
         );
-        assert_eq!(Request::endpoint_from_script("tickets-stats"), "tickets-stats");
+        assert_eq!(
+            Request::endpoint_from_script("tickets-stats"),
+            "tickets-stats"
+        );
     }
 
     #[test]

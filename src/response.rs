@@ -129,7 +129,10 @@ mod tests {
     fn error_envelope_is_json_with_code() {
         let r = Response::error(&ApiError::NotFound("Ticket not found".into()), Format::Json);
         assert_eq!(r.status, 404);
-        assert_eq!(r.header("content-type"), Some("application/json; charset=UTF-8"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json; charset=UTF-8")
+        );
         assert_eq!(
             std::str::from_utf8(r.bytes().unwrap()).unwrap(),
             r#"{"error":true,"message":"Ticket not found","code":"not_found"}"#
@@ -138,7 +141,10 @@ mod tests {
 
     #[test]
     fn error_405_sends_allow() {
-        let r = Response::error(&ApiError::MethodNotAllowed(vec!["PATCH", "PUT"]), Format::Json);
+        let r = Response::error(
+            &ApiError::MethodNotAllowed(vec!["PATCH", "PUT"]),
+            Format::Json,
+        );
         assert_eq!(r.status, 405);
         assert_eq!(r.header("Allow"), Some("PATCH, PUT"));
     }

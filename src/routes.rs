@@ -132,9 +132,8 @@ pub fn format_hint(req: &Request) -> Format {
 
 /// Matches a request: unknown endpoint (404), URL shape (400), method (405).
 pub fn resolve(req: &Request) -> Result<Matched> {
-    let route = route_for(&req.endpoint).ok_or_else(|| {
-        ApiError::NotFound(format!("Unknown API endpoint '{}'", req.endpoint))
-    })?;
+    let route = route_for(&req.endpoint)
+        .ok_or_else(|| ApiError::NotFound(format!("Unknown API endpoint '{}'", req.endpoint)))?;
     let path = req.path_text(route.bad_path)?;
     let (ident, format) =
         parse_path(route.shape, path).ok_or_else(|| ApiError::BadPath(route.bad_path.into()))?;
@@ -196,7 +195,17 @@ mod tests {
             parse_path(s, "/123.xml"),
             Some((Some("123".into()), Format::Xml))
         );
-        for bad in ["", "/", "/.json", "/a.b.json", "/a/b.json", "/a.JSON", "/a", "a.json", "/a.json/"] {
+        for bad in [
+            "",
+            "/",
+            "/.json",
+            "/a.b.json",
+            "/a/b.json",
+            "/a.JSON",
+            "/a",
+            "a.json",
+            "/a.json/",
+        ] {
             assert_eq!(parse_path(s, bad), None, "{bad}");
         }
     }
@@ -250,7 +259,9 @@ mod tests {
     #[test]
     fn unknown_endpoint_is_not_found() {
         assert_eq!(
-            resolve(&req("tickets-nope", "GET", b"")).unwrap_err().status(),
+            resolve(&req("tickets-nope", "GET", b""))
+                .unwrap_err()
+                .status(),
             404
         );
     }

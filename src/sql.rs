@@ -179,11 +179,7 @@ pub trait Store {
     fn rows(&mut self, query: &Query) -> Result<Vec<Row>>;
 
     /// Runs a query and passes each row to `each` as it arrives, without buffering the result.
-    fn for_each(
-        &mut self,
-        query: &Query,
-        each: &mut dyn FnMut(Row) -> Result<()>,
-    ) -> Result<()>;
+    fn for_each(&mut self, query: &Query, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()>;
 
     /// Runs a statement that returns no rows; returns the number of affected rows.
     fn execute(&mut self, query: &Query) -> Result<u64>;

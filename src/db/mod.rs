@@ -36,7 +36,8 @@ fn pool(settings: &DbSettings) -> Result<Pool> {
             message: "TLS connections to the database (DBSSLCA) need the extension built with TLS support".into(),
         });
     }
-    let constraints = PoolConstraints::new(0, 2).ok_or_else(|| ApiError::Internal("pool constraints".into()))?;
+    let constraints =
+        PoolConstraints::new(0, 2).ok_or_else(|| ApiError::Internal("pool constraints".into()))?;
     let mut opts = OptsBuilder::new()
         .ip_or_hostname(Some(settings.host.clone()))
         .tcp_port(settings.port.unwrap_or(3306))
@@ -128,9 +129,9 @@ fn to_value(v: mysql::Value) -> Value {
         mysql::Value::UInt(u) => Value::UInt(u),
         mysql::Value::Float(f) => Value::Float(f64::from(f)),
         mysql::Value::Double(d) => Value::Float(d),
-        mysql::Value::Date(y, mo, d, h, mi, s, _) => Value::Bytes(
-            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}").into_bytes(),
-        ),
+        mysql::Value::Date(y, mo, d, h, mi, s, _) => {
+            Value::Bytes(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}").into_bytes())
+        }
         mysql::Value::Time(neg, days, h, mi, s, _) => {
             let hours = u64::from(days) * 24 + u64::from(h);
             let sign = if neg { "-" } else { "" };
@@ -140,7 +141,10 @@ fn to_value(v: mysql::Value) -> Value {
 }
 
 fn convert_row(columns: &Arc<[String]>, row: mysql::Row) -> Row {
-    Row::new(columns.clone(), row.unwrap().into_iter().map(to_value).collect())
+    Row::new(
+        columns.clone(),
+        row.unwrap().into_iter().map(to_value).collect(),
+    )
 }
 
 impl Store for MysqlStore {
@@ -156,7 +160,9 @@ impl Store for MysqlStore {
     fn for_each(&mut self, query: &Query, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
         let params = to_params(&query.params);
         let conn = self.conn()?;
-        let mut result = conn.exec_iter(query.sql.as_str(), params).map_err(classify)?;
+        let mut result = conn
+            .exec_iter(query.sql.as_str(), params)
+            .map_err(classify)?;
         let mut columns: Option<Arc<[String]>> = None;
         if let Some(set) = result.iter() {
             for row in set {
@@ -177,7 +183,9 @@ impl Store for MysqlStore {
     fn execute(&mut self, query: &Query) -> Result<u64> {
         let params = to_params(&query.params);
         let conn = self.conn()?;
-        let result = conn.exec_iter(query.sql.as_str(), params).map_err(classify)?;
+        let result = conn
+            .exec_iter(query.sql.as_str(), params)
+            .map_err(classify)?;
         let affected = result.affected_rows();
         drop(result);
         Ok(affected)

@@ -45,7 +45,8 @@ pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) 
             .unwrap_or_default(),
         query_string: get_bytes(server, "QUERY_STRING").unwrap_or_default(),
         api_key: get_bytes(server, "HTTP_X_API_KEY"),
-        content_type: get_text(server, "CONTENT_TYPE").or_else(|| get_text(server, "HTTP_CONTENT_TYPE")),
+        content_type: get_text(server, "CONTENT_TYPE")
+            .or_else(|| get_text(server, "HTTP_CONTENT_TYPE")),
         accept: get_text(server, "HTTP_ACCEPT"),
         remote_addr: get_text(server, "REMOTE_ADDR").unwrap_or_default(),
         body,

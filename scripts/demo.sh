@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Brings up the whole thing on this machine (as root, Debian 12):
+#   packages, the extension, MariaDB + php-fpm + nginx on 127.0.0.1, osTicket 1.18 with the
+#   API Endpoints plugin installed and enabled, demo data; then prints an API key and curl lines.
+#
+#   OSTICKET_SRC=/path/to/osTicket-v1.18.1 bash scripts/demo.sh     # bring up
+#   bash scripts/demo.sh down                                       # stop everything
+#
+# osTicket is in no package registry: OSTICKET_SRC names a checkout/export of its v1.18.1 tag.
+# Without it the script clones that tag from GitHub when the internet is reachable.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [ "${1:-up}" = "down" ]; then
+  bash "$REPO/scripts/stack.sh" stop
+  exit 0
+fi
+
+banner "dependencies"
+bash "$REPO/scripts/deps.sh"
+
+banner "build"
+(cd "$REPO" && cargo build --lib)
+
+banner "osTicket source"
+if [ -z "${OSTICKET_SRC:-}" ]; then
+  OSTICKET_SRC="$STATE_DIR/osticket-v1.18.1"
+  if [ ! -f "$OSTICKET_SRC/main.inc.php" ]; then
+    log "OSTICKET_SRC is not set: cloning osTicket v1.18.1"
+    rm -rf "$OSTICKET_SRC"
+    git clone --quiet --depth 1 --branch v1.18.1 https://github.com/osTicket/osTicket.git "$OSTICKET_SRC" ||
+      die "cannot clone osTicket; set OSTICKET_SRC to a checkout of osTicket v1.18.1"
+  fi
+fi
+[ -f "$OSTICKET_SRC/main.inc.php" ] || die "OSTICKET_SRC=$OSTICKET_SRC is not an osTicket tree"
+export OSTICKET_SRC
+log "using $OSTICKET_SRC"
+
+banner "services"
+bash "$REPO/scripts/stack.sh" start
+
+banner "osTicket"
+bash "$REPO/tests/osticket/install.sh"
+
+banner "plugin"
+bash "$REPO/scripts/package-plugin.sh" "$WEB_ROOT/include/plugins/api-endpoints"
+php "$REPO/tests/osticket/plugin.php" install api-endpoints
+
+banner "demo data"
+FIXTURES="$STATE_DIR/demo-fixtures.json"
+php "$REPO/tests/osticket/seed.php" "$FIXTURES"
+
+KEY="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["keys"]["all"];' "$FIXTURES")"
+NUMBER="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["tickets"]["open"]["number"];' "$FIXTURES")"
+FILE_ID="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["attachment"]["file_id"];' "$FIXTURES")"
+BASE="http://127.0.0.1:$HTTP_PORT"
+
+cat <<INFO
+
+osTicket is running at $BASE/  (staff panel: $BASE/scp/, user admin, password in tests/osticket/install.sh)
+API key (all permissions, for 127.0.0.1): $KEY
+
+Try:
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-get.php/$NUMBER.json
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-get.php/$NUMBER.xml
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-statuses.php
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-attachment-download.php/$FILE_ID.json
+  curl -s -i $BASE/api/tickets-get.php/$NUMBER.json            # no key: 401
+
+Stop it with: bash scripts/demo.sh down
+INFO
