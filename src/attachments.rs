@@ -6,19 +6,120 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::error::{ApiError, Result};
-use crate::render::Format;
-use crate::response::{Download, Response};
-use crate::sql::{Store, Tables};
+use crate::render::{xml_text, Format};
+use crate::response::{Body, Download, Response};
+use crate::sql::{Param, Query, Store, Tables};
+
+/// The file attached to an entry of a ticket thread, with its storage backend.
+pub fn file_query(tables: &Tables, file_id: u32) -> Query {
+    Query::new(
+        format!(
+            "SELECT f.id, f.name, f.type, f.size, f.bk \
+             FROM {att} a \
+             JOIN {entry} e ON e.id = a.object_id \
+             JOIN {thread} th ON th.id = e.thread_id AND th.object_type = 'T' \
+             LEFT JOIN {file} f ON f.id = a.file_id \
+             WHERE a.file_id = ? AND a.type = 'H' \
+             ORDER BY f.id DESC LIMIT 1",
+            att = tables.t("attachment"),
+            entry = tables.t("thread_entry"),
+            thread = tables.t("thread"),
+            file = tables.t("file"),
+        ),
+        vec![Param::from(file_id)],
+    )
+}
+
+/// The chunks of a file stored in the database backend, in order.
+pub fn chunks_query(tables: &Tables, file_id: u32) -> Query {
+    Query::new(
+        format!(
+            "SELECT filedata FROM {} WHERE file_id = ? ORDER BY chunk_id",
+            tables.t("file_chunk")
+        ),
+        vec![Param::from(file_id)],
+    )
+}
+
+/// Parses the file id of the URL: digits, at least 1, within range; else 400 `Invalid file ID`.
+pub fn parse_file_id(raw: &str) -> Result<u32> {
+    raw.parse::<u32>()
+        .ok()
+        .filter(|&id| id >= 1)
+        .ok_or_else(|| ApiError::invalid_field("invalid_file_id", "file_id", "Invalid file ID"))
+}
+
+/// The envelope around the base64 content: `(head, tail)` for the format.
+pub fn envelope(
+    file_id: u32,
+    name: &str,
+    mime: &str,
+    size: u64,
+    format: Format,
+) -> (Vec<u8>, Vec<u8>) {
+    match format {
+        Format::Json => {
+            let head = format!(
+                "{{\"file_id\":{file_id},\"filename\":{},\"mime_type\":{},\"size\":{size},\"content\":\"",
+                serde_json::Value::from(name),
+                serde_json::Value::from(mime),
+            );
+            (head.into_bytes(), b"\"}".to_vec())
+        }
+        Format::Xml => {
+            let head = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><file_id>{file_id}</file_id>\
+                 <filename>{}</filename><mime_type>{}</mime_type><size>{size}</size><content>",
+                xml_text(name),
+                xml_text(mime),
+            );
+            (head.into_bytes(), b"</content></response>\n".to_vec())
+        }
+    }
+}
 
 /// Plans the download of `file_id` (checks, metadata, and the streamed body).
 pub fn download(
-    _store: &mut dyn Store,
-    _tables: &Tables,
-    _file_id: &str,
-    _format: Format,
-    _max: u64,
+    store: &mut dyn Store,
+    tables: &Tables,
+    file_id: &str,
+    format: Format,
+    max: u64,
 ) -> Result<Response> {
-    Err(ApiError::NotFound("File not found".into()))
+    let id = parse_file_id(file_id)?;
+    let row = store
+        .first(&file_query(tables, id))?
+        .ok_or_else(|| ApiError::Denied("Attachment not accessible".into()))?;
+    if row.get(0).is_null() {
+        return Err(ApiError::NotFound("File not found".into()));
+    }
+    let size = u64::try_from(row.int(3)).unwrap_or(0);
+    if size > max {
+        return Err(ApiError::TooLarge(format!(
+            "File is too large to download through the API: {size} bytes (limit {max} bytes)"
+        )));
+    }
+    let backend = row.text(4);
+    if backend != "D" {
+        return Err(ApiError::NotImplemented(format!(
+            "File {id} is kept in storage backend '{backend}', which the API cannot read; only files stored in the database can be downloaded"
+        )));
+    }
+    let mime = match row.text(2) {
+        m if m.is_empty() => "application/octet-stream".to_owned(),
+        m => m,
+    };
+    let (head, tail) = envelope(id, &row.text(1), &mime, size, format);
+    Ok(Response {
+        status: 200,
+        headers: vec![("Content-Type", format.content_type().to_owned())],
+        body: Body::Download(Download {
+            head,
+            chunks: chunks_query(tables, id),
+            tail,
+            size,
+        }),
+    })
 }
 
 /// Base64 of a byte stream that arrives in pieces of any size, emitted in pieces.
@@ -89,6 +190,44 @@ mod tests {
         }
         enc.finish(&mut |b| out.extend_from_slice(b));
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn file_id_must_be_a_positive_number() {
+        assert_eq!(parse_file_id("28").unwrap(), 28);
+        for bad in ["0", "000", "99999999999", ""] {
+            let e = parse_file_id(bad).unwrap_err();
+            assert_eq!(e.status(), 400);
+            assert_eq!(e.message(), "Invalid file ID");
+        }
+    }
+
+    #[test]
+    fn file_query_requires_a_ticket_thread_entry() {
+        let q = file_query(&Tables::new("ost_").unwrap(), 5);
+        assert!(q.sql.contains("a.type = 'H'"));
+        assert!(q.sql.contains("th.object_type = 'T'"));
+        assert_eq!(q.params, vec![Param::UInt(5)]);
+    }
+
+    #[test]
+    fn json_envelope_with_content_is_valid_json() {
+        let (head, tail) = envelope(3, "a \"b\".txt", "text/plain", 5, Format::Json);
+        let mut body = head;
+        body.extend_from_slice(STANDARD.encode(b"hello").as_bytes());
+        body.extend_from_slice(&tail);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["filename"], "a \"b\".txt");
+        assert_eq!(v["content"], "aGVsbG8=");
+        assert_eq!(v["size"], 5);
+    }
+
+    #[test]
+    fn xml_envelope_escapes_names() {
+        let (head, tail) = envelope(3, "<x>&.txt", "text/plain", 0, Format::Xml);
+        let body = String::from_utf8([head, tail].concat()).unwrap();
+        assert!(body.contains("<filename>&lt;x&gt;&amp;.txt</filename>"));
+        assert!(body.ends_with("<content></content></response>\n"));
     }
 
     #[test]
