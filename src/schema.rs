@@ -1,3 +1,297 @@
-//! What the plugin adds to osTicket's database on install/enable and removes on uninstall, and the
-//! API-key permission grid of the config page. SQL is built here as text plus parameters; `db/`
-//! runs it. This module must not import `ext_php_rs` or `mysql`.
+//! What the plugin adds to osTicket's database on install/enable, and the API-key permission grid
+//! of the config page. SQL is built here as text plus parameters; `db/` runs it. Column and table
+//! names come from fixed lists, never from input. This module must not import `ext_php_rs` or
+//! `mysql`.
+
+use std::collections::BTreeSet;
+
+use crate::auth::{Permission, PLUGIN_COLUMNS};
+use crate::error::Result;
+use crate::sql::{Param, Query, Store, Tables};
+
+/// The columns `<prefix>api_key` has now.
+pub fn columns_query(tables: &Tables) -> Query {
+    Query::new(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        vec![Param::from(tables.raw("api_key"))],
+    )
+}
+
+/// `ALTER TABLE` adding one plugin permission column (0 for existing keys), after `after` when
+/// that column exists.
+pub fn add_column(tables: &Tables, column: &str, after: Option<&str>) -> Query {
+    let mut sql = format!(
+        "ALTER TABLE {} ADD COLUMN `{column}` TINYINT(1) UNSIGNED NOT NULL DEFAULT 0",
+        tables.t("api_key")
+    );
+    if let Some(after) = after {
+        sql.push_str(&format!(" AFTER `{after}`"));
+    }
+    Query::new(sql, vec![])
+}
+
+fn existing_columns(store: &mut dyn Store, tables: &Tables) -> Result<BTreeSet<String>> {
+    Ok(store
+        .rows(&columns_query(tables))?
+        .iter()
+        .map(|r| r.text(0))
+        .collect())
+}
+
+/// Adds the missing permission columns at the original plugin's positions. Idempotent; existing
+/// columns and their values are kept. Returns one line per change.
+pub fn install(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
+    let mut have = existing_columns(store, tables)?;
+    let mut done = Vec::new();
+    for (column, after) in PLUGIN_COLUMNS {
+        if have.contains(*column) {
+            continue;
+        }
+        let after = have.contains(*after).then_some(*after);
+        store.execute(&add_column(tables, column, after))?;
+        have.insert((*column).to_owned());
+        done.push(format!("added column {}.{column}", tables.raw("api_key")));
+    }
+    Ok(done)
+}
+
+/// One API key as the config page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    /// `id`
+    pub id: i64,
+    /// `ipaddr`
+    pub ip: String,
+    /// `apikey` (never rendered in full)
+    pub key: String,
+    /// `isactive`
+    pub active: bool,
+    /// Permissions whose column exists, with their value.
+    pub grants: Vec<(Permission, bool)>,
+}
+
+/// Every key, oldest first.
+pub fn keys_query(tables: &Tables) -> Query {
+    Query::new(
+        format!("SELECT * FROM {} ORDER BY id", tables.t("api_key")),
+        vec![],
+    )
+}
+
+/// Reads the keys with the permission columns that exist.
+pub fn keys(store: &mut dyn Store, tables: &Tables) -> Result<Vec<KeyRow>> {
+    Ok(store
+        .rows(&keys_query(tables))?
+        .iter()
+        .map(|r| KeyRow {
+            id: r.by_name("id").and_then(|v| v.as_i64()).unwrap_or(0),
+            ip: r
+                .by_name("ipaddr")
+                .and_then(|v| v.as_string())
+                .unwrap_or_default(),
+            key: r
+                .by_name("apikey")
+                .and_then(|v| v.as_string())
+                .unwrap_or_default(),
+            active: r.by_name("isactive").and_then(|v| v.as_i64()).unwrap_or(0) != 0,
+            grants: Permission::ALL
+                .into_iter()
+                .filter_map(|p| {
+                    r.by_name(p.column())
+                        .map(|v| (p, v.as_i64().unwrap_or(0) != 0))
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// The short name of a permission in the config form's field names (`api_key_<short>_permissions`).
+pub fn form_name(p: Permission) -> &'static str {
+    match p {
+        Permission::CreateTickets => "create",
+        Permission::UpdateTickets => "update",
+        Permission::ReadTickets => "read",
+        Permission::SearchTickets => "search",
+        Permission::DeleteTickets => "delete",
+        Permission::ReadStats => "stats",
+        Permission::ManageSubtickets => "subticket",
+    }
+}
+
+/// The hidden field that marks a submitted grid, so that a grid with every box unticked still
+/// revokes (the original could not revoke the last permission).
+pub const GRID_MARKER: &str = "api_key_permissions_grid";
+
+/// A key shown without its secret: the first 8 and last 4 characters.
+pub fn shorten_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 12 {
+        return "…".to_owned();
+    }
+    let head: String = chars[..8].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The permission grid of the config page.
+pub fn grid_html(keys: &[KeyRow]) -> String {
+    let mut html = String::from(
+        "<table class=\"list\" style=\"width:100%\"><thead><tr><th>ID</th><th>IP address</th><th>API key</th><th>Status</th>",
+    );
+    for p in Permission::ALL {
+        html.push_str(&format!(
+            "<th title=\"{}\">{}</th>",
+            p.column(),
+            html_escape(p.label())
+        ));
+    }
+    html.push_str("</tr></thead><tbody>");
+    if keys.is_empty() {
+        html.push_str(
+            "<tr><td colspan=\"11\">No API keys yet: add one under Admin Panel → Manage → API Keys.</td></tr>",
+        );
+    }
+    for k in keys {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>",
+            k.id,
+            html_escape(&k.ip),
+            html_escape(&shorten_key(&k.key)),
+            if k.active { "Active" } else { "Inactive" }
+        ));
+        for p in Permission::ALL {
+            match k.grants.iter().find(|(g, _)| *g == p) {
+                Some((_, on)) => html.push_str(&format!(
+                    "<td><input type=\"checkbox\" name=\"api_key_{}_permissions[{}]\" value=\"1\"{}></td>",
+                    form_name(p),
+                    k.id,
+                    if *on { " checked" } else { "" }
+                )),
+                None => html.push_str("<td title=\"column missing\">–</td>"),
+            }
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str(&format!(
+        "</tbody></table><input type=\"hidden\" name=\"{GRID_MARKER}\" value=\"1\">"
+    ));
+    html
+}
+
+/// Writes every key's permission columns from the submitted grid: a permission is granted iff
+/// its checkbox for that key was posted. `granted` holds `(permission, key id)` pairs.
+pub fn save_grid(
+    store: &mut dyn Store,
+    tables: &Tables,
+    granted: &BTreeSet<(&'static str, i64)>,
+) -> Result<usize> {
+    let keys = keys(store, tables)?;
+    let mut updated = 0;
+    for k in &keys {
+        if k.grants.is_empty() {
+            continue;
+        }
+        let sets: Vec<String> = k
+            .grants
+            .iter()
+            .map(|(p, _)| format!("`{}` = ?", p.column()))
+            .collect();
+        let mut params: Vec<Param> = k
+            .grants
+            .iter()
+            .map(|(p, _)| Param::Int(i64::from(granted.contains(&(form_name(*p), k.id)))))
+            .collect();
+        params.push(Param::Int(k.id));
+        store.execute(&Query::new(
+            format!(
+                "UPDATE {} SET {} WHERE id = ?",
+                tables.t("api_key"),
+                sets.join(", ")
+            ),
+            params,
+        ))?;
+        updated += 1;
+    }
+    Ok(updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Tables {
+        Tables::new("ost_").unwrap()
+    }
+
+    #[test]
+    fn add_column_sql_places_column_after_its_predecessor() {
+        assert_eq!(
+            add_column(&t(), "can_read_tickets", Some("can_update_tickets")).sql,
+            "ALTER TABLE `ost_api_key` ADD COLUMN `can_read_tickets` TINYINT(1) UNSIGNED NOT NULL DEFAULT 0 AFTER `can_update_tickets`"
+        );
+        assert!(!add_column(&t(), "x", None).sql.contains("AFTER"));
+    }
+
+    #[test]
+    fn columns_query_binds_the_prefixed_table_name() {
+        let q = columns_query(&t());
+        assert_eq!(q.params, vec![Param::from("ost_api_key")]);
+    }
+
+    #[test]
+    fn keys_are_never_shown_in_full() {
+        let key = "ABCDEFGH1234567890WXYZ";
+        assert_eq!(shorten_key(key), "ABCDEFGH…WXYZ");
+        assert_eq!(shorten_key("short"), "…");
+        let html = grid_html(&[KeyRow {
+            id: 4,
+            ip: "<script>".into(),
+            key: key.into(),
+            active: true,
+            grants: vec![
+                (Permission::ReadTickets, true),
+                (Permission::ReadStats, false),
+            ],
+        }]);
+        assert!(!html.contains(key));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains("name=\"api_key_read_permissions[4]\" value=\"1\" checked"));
+        assert!(html.contains("name=\"api_key_stats_permissions[4]\" value=\"1\">"));
+        assert!(html.contains(GRID_MARKER));
+    }
+
+    #[test]
+    fn form_names_match_the_original_checkbox_names() {
+        let names: Vec<_> = Permission::ALL.into_iter().map(form_name).collect();
+        assert_eq!(
+            names,
+            [
+                "create",
+                "update",
+                "read",
+                "search",
+                "delete",
+                "stats",
+                "subticket"
+            ]
+        );
+    }
+}

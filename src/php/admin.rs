@@ -1,9 +1,41 @@
 //! Functions the plugin shell calls outside of requests to endpoints: version, the endpoint list
 //! for deployment, schema installation, the API-key permission grid, web-server snippets.
+//! Failures become PHP exceptions (`\RuntimeException`) with the core's message.
 
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendHashTable;
+use ext_php_rs::zend::ce;
 
+use crate::auth::Permission;
+use crate::db::MysqlStore;
+use crate::error::ApiError;
 use crate::routes::ROUTES;
+use crate::{deploy, schema};
+
+use super::convert;
+
+fn exception(err: &ApiError) -> PhpException {
+    PhpException::new(err.message(), 0, ce::exception())
+}
+
+/// Runs `f` with a store for the shell's config array; errors and panics become exceptions.
+fn with_store<T>(
+    config: &ZendHashTable,
+    f: impl FnOnce(&mut MysqlStore, &crate::sql::Tables) -> crate::error::Result<T>,
+) -> PhpResult<T> {
+    let cfg = convert::config(config).map_err(|e| exception(&e))?;
+    let mut store = MysqlStore::new(&cfg.db);
+    match catch_unwind(AssertUnwindSafe(|| f(&mut store, &cfg.tables))) {
+        Ok(result) => result.map_err(|e| exception(&e)),
+        Err(_) => Err(exception(&ApiError::Internal(
+            "Internal error in the osticket_api extension".into(),
+        ))),
+    }
+}
 
 /// The extension's version (the crate version).
 #[php_function]
@@ -19,9 +51,86 @@ pub fn osticket_api_endpoints() -> Vec<&'static str> {
     ROUTES.iter().map(|r| r.endpoint).collect()
 }
 
+/// Adds the permission columns to `<prefix>api_key` where missing; returns what was done.
+#[php_function]
+#[php(name = "osticket_api_install")]
+pub fn osticket_api_install(config: &ZendHashTable) -> PhpResult<Vec<String>> {
+    with_store(config, |store, tables| schema::install(store, tables))
+}
+
+/// The HTML permission grid of the config page (every value escaped, keys shortened).
+#[php_function]
+#[php(name = "osticket_api_permission_grid")]
+pub fn osticket_api_permission_grid(config: &ZendHashTable) -> PhpResult<String> {
+    with_store(config, |store, tables| {
+        Ok(schema::grid_html(&schema::keys(store, tables)?))
+    })
+}
+
+/// Saves the submitted grid (`$_POST`): every key's permission columns are written; a box that
+/// was not posted revokes. Does nothing unless the grid's marker field was posted. Returns the
+/// number of keys written.
+#[php_function]
+#[php(name = "osticket_api_save_permissions")]
+pub fn osticket_api_save_permissions(
+    config: &ZendHashTable,
+    post: &ZendHashTable,
+) -> PhpResult<i64> {
+    if post.get(schema::GRID_MARKER).is_none() {
+        return Ok(0);
+    }
+    let mut granted: BTreeSet<(&'static str, i64)> = BTreeSet::new();
+    for p in Permission::ALL {
+        let short = schema::form_name(p);
+        let field = format!("api_key_{short}_permissions");
+        if let Some(ids) = post.get(field.as_str()).and_then(|z| z.array()) {
+            for (key, value) in ids.iter() {
+                let id = key.to_string().parse::<i64>().ok();
+                if let (Some(id), true) = (id, value.coerce_to_bool()) {
+                    granted.insert((short, id));
+                }
+            }
+        }
+    }
+    with_store(config, |store, tables| {
+        schema::save_grid(store, tables, &granted).map(|n| n as i64)
+    })
+}
+
+/// `.htaccess` text with our block inserted (`$install`) or removed.
+#[php_function]
+#[php(name = "osticket_api_htaccess")]
+pub fn osticket_api_htaccess(existing: String, install: bool) -> String {
+    if install {
+        deploy::htaccess_insert(&existing)
+    } else {
+        deploy::htaccess_remove(&existing)
+    }
+}
+
+/// The nginx location for the entry scripts, shown on the config page.
+#[php_function]
+#[php(name = "osticket_api_nginx_snippet")]
+pub fn osticket_api_nginx_snippet() -> String {
+    deploy::nginx_snippet()
+}
+
+/// The OpenAPI 3.1 description of the endpoints (JSON).
+#[php_function]
+#[php(name = "osticket_api_openapi")]
+pub fn osticket_api_openapi() -> String {
+    crate::openapi::to_pretty_json()
+}
+
 /// Registers the functions of this topic.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(osticket_api_version))
         .function(wrap_function!(osticket_api_endpoints))
+        .function(wrap_function!(osticket_api_install))
+        .function(wrap_function!(osticket_api_permission_grid))
+        .function(wrap_function!(osticket_api_save_permissions))
+        .function(wrap_function!(osticket_api_htaccess))
+        .function(wrap_function!(osticket_api_nginx_snippet))
+        .function(wrap_function!(osticket_api_openapi))
 }
