@@ -12,7 +12,9 @@ require_once __DIR__ . '/config.php';
  *
  * osTicket 1.18 calls enable() once, from PluginManager::install(); the enable/disable toggle of
  * the plugin list only flips `isactive`, and a disabled plugin is not bootstrapped, so its
- * endpoints answer 404. Deleting the plugin calls uninstall() -> pre_uninstall(). The permission
+ * endpoints answer 404. Deleting the plugin in the admin panel calls uninstall() on the plain
+ * `Plugin` model, not on this class, so pre_uninstall() would not run: init() (called for every
+ * installed plugin, active or not) listens for the model's deletion instead. The permission
  * columns stay in `api_key` after uninstall so that a reinstall or upgrade keeps every key's grants.
  */
 class ApiEndpointsPlugin extends Plugin
@@ -25,6 +27,19 @@ class ApiEndpointsPlugin extends Plugin
     public function isMultiInstance()
     {
         return false;
+    }
+
+    public function init()
+    {
+        Signal::connect('model.deleted', [self::class, 'onPluginDeleted'], 'Plugin');
+    }
+
+    /** Removes our files when the plugin's registry row is deleted (uninstall). */
+    public static function onPluginDeleted($plugin)
+    {
+        if ($plugin->getInstallPath() === 'plugins/' . basename(__DIR__)) {
+            self::undeploy();
+        }
     }
 
     public function bootstrap()
@@ -77,7 +92,7 @@ class ApiEndpointsPlugin extends Plugin
 
     public function pre_uninstall(&$errors)
     {
-        $this->undeploy();
+        self::undeploy();
         return true;
     }
 
@@ -109,7 +124,7 @@ class ApiEndpointsPlugin extends Plugin
     }
 
     /** Removes exactly our entry scripts and our .htaccess block. */
-    private function undeploy(): void
+    private static function undeploy(): void
     {
         $api = self::apiDir();
         $names = extension_loaded('osticket_api')

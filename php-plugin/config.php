@@ -7,13 +7,15 @@ require_once INCLUDE_DIR . 'class.plugin.php';
 /**
  * The plugin's configuration page: the switch, the download cap, the API-key permission grid and
  * the nginx snippet. The grid's HTML and the saving of permissions are done by the extension.
+ *
+ * getOptions() holds only the stored settings: osTicket builds it on every request to decode the
+ * configuration. The grid (a database read) and the snippet are added in getFields(), which only
+ * the configuration form uses.
  */
 class ApiEndpointsConfig extends PluginConfig
 {
     public function getOptions()
     {
-        $loaded = extension_loaded('osticket_api');
-        $config = $loaded && class_exists('ApiEndpointsPlugin') ? ApiEndpointsPlugin::runtimeConfig() : null;
         return [
             'enabled' => new BooleanField([
                 'label' => 'Enable API Endpoints',
@@ -25,10 +27,17 @@ class ApiEndpointsConfig extends PluginConfig
                 'default' => '64',
                 'configuration' => ['size' => 6, 'length' => 6, 'validator' => 'number'],
             ]),
+        ];
+    }
+
+    public function getFields()
+    {
+        $loaded = extension_loaded('osticket_api');
+        return $this->getOptions() + [
             'section_permissions' => new SectionBreakField(['label' => 'API Key Permissions']),
             'api_key_permissions_table' => new FreeTextField([
-                'configuration' => ['content' => $loaded && $config
-                    ? self::safely(fn () => osticket_api_permission_grid($config))
+                'configuration' => ['content' => $loaded
+                    ? self::safely(fn () => osticket_api_permission_grid(ApiEndpointsPlugin::runtimeConfig()))
                     : Format::htmlchars(ApiEndpointsPlugin::missingExtensionMessage())],
             ]),
             'section_nginx' => new SectionBreakField(['label' => 'nginx']),
