@@ -56,8 +56,10 @@ final class TicketGetTest extends ApiTestCase
         $found = [];
         foreach ($body['thread'] as $entry) {
             foreach ($entry['attachments'] ?? [] as $att) {
-                $found[] = $att;
                 $this->assertSame(count($entry['attachments']), $entry['attachment_count']);
+                if ($att['file_id'] === $a['file_id']) {
+                    $found[] = $att;
+                }
             }
         }
         $this->assertCount(1, $found);
