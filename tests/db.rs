@@ -2,6 +2,8 @@
 //! schema and fixtures of `tests/fixtures/`. `DATABASE_URL` names the server (scripts/test.sh
 //! sets it); each run creates and drops its own databases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
 use mysql::prelude::Queryable;
 use osticket_api::attachments;
 use osticket_api::config::{Config, DbSettings};
