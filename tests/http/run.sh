@@ -60,7 +60,7 @@ export FIXTURES_JSON
 
 junit="$REPORT_DIR/http-$NAME.xml"
 rm -f "$junit"
-phpunit -d "extension=$EXT_SO" -c tests/http/phpunit.xml --log-junit "$junit" || status=1
+phpunit -c tests/http/phpunit.xml --log-junit "$junit" || status=1
 php scripts/junit-summary.php "$junit" "http ($NAME)"
 
 if [ -n "${STANDIN_ROOT:-}" ]; then
