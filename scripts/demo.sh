@@ -38,6 +38,7 @@ export OSTICKET_SRC
 log "using $OSTICKET_SRC"
 
 banner "services"
+export WEB_ROOT="$STATE_DIR/demo-www"
 bash "$REPO/scripts/stack.sh" start
 
 banner "osTicket"
@@ -45,20 +46,21 @@ bash "$REPO/tests/osticket/install.sh"
 
 banner "plugin"
 bash "$REPO/scripts/package-plugin.sh" "$WEB_ROOT/include/plugins/api-endpoints"
-php "$REPO/tests/osticket/plugin.php" install api-endpoints
+chown -R www-data:www-data "$WEB_ROOT"
+php -d "extension=$EXT_SO" "$REPO/tests/osticket/plugin.php" "$WEB_ROOT" install api-endpoints
 
 banner "demo data"
 FIXTURES="$STATE_DIR/demo-fixtures.json"
-php "$REPO/tests/osticket/seed.php" "$FIXTURES"
+BASE="http://127.0.0.1:$HTTP_PORT"
+php -d "extension=$EXT_SO" "$REPO/tests/osticket/seed.php" "$WEB_ROOT" "$FIXTURES" "$BASE"
 
 KEY="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["keys"]["all"];' "$FIXTURES")"
 NUMBER="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["tickets"]["open"]["number"];' "$FIXTURES")"
 FILE_ID="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["attachment"]["file_id"];' "$FIXTURES")"
-BASE="http://127.0.0.1:$HTTP_PORT"
 
 cat <<INFO
 
-osTicket is running at $BASE/  (staff panel: $BASE/scp/, user admin, password in tests/osticket/install.sh)
+osTicket is running at $BASE/  (staff panel: $BASE/scp/, user ostadmin, password Admin-pass-123)
 API key (all permissions, for 127.0.0.1): $KEY
 
 Try:
