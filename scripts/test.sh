@@ -254,12 +254,14 @@ stage_phpunit() {
 
 # run_suite_script NAME SCRIPT LOG: run a suite's own runner, keep its output, note its summary line.
 run_suite_script() {
-  local name="$1" script="$2" log="$3" rc line
+  local name="$1" script="$2" log="$3" rc line counted=()
   bash "$script" </dev/null 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   line="$(last_summary_line "$log")"
   if [ -n "$line" ]; then
-    SUMMARIES+=("$name: ${line#"$name: "}")
+    # Every count line of the suite (e.g. the HTTP tests and the lifecycle checks).
+    mapfile -t counted < <(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^[[:space:]]*//')
+    SUMMARIES+=("${counted[@]}")
     NOTE="$line"
   else
     NOTE="no 'N passed, N failed' line in its output"
@@ -355,9 +357,27 @@ if [ ${#SUMMARIES[@]} -gt 0 ]; then
   printf '%s\n' "${SUMMARIES[@]}"
 fi
 echo
+# Grand total of every count line above, last, in the plain form CI reads.
+total_passed=0
+total_failed=0
+total_skipped=0
+for line in "${SUMMARIES[@]}"; do
+  if [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ (skipped|ignored))? ]]; then
+    total_passed=$((total_passed + BASH_REMATCH[1]))
+    total_failed=$((total_failed + BASH_REMATCH[2]))
+    total_skipped=$((total_skipped + ${BASH_REMATCH[4]:-0}))
+  fi
+done
 if [ "$failed" -gt 0 ]; then
   echo "RESULT: FAILED ($failed of ${#STAGE_NAMES[@]} stages failed) in $(fmt_time $((SECONDS - START_TIME)))"
+  echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
+  exit 1
+fi
+if [ "$total_passed" -eq 0 ]; then
+  echo "RESULT: FAILED (no test ran) in $(fmt_time $((SECONDS - START_TIME)))"
+  echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
   exit 1
 fi
 echo "RESULT: PASSED in $(fmt_time $((SECONDS - START_TIME)))"
+echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
 exit 0
