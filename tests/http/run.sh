@@ -35,6 +35,7 @@ if [ -z "${FIXTURES_JSON:-}" ]; then
   STANDIN_ROOT="$STATE_DIR/standin-www"
   STANDIN_DB="${STANDIN_DB:-osticket_standin}"
   log "building the stand-in at $STANDIN_ROOT (database $STANDIN_DB)"
+  WEB_ROOT="$STANDIN_ROOT" bash scripts/stack.sh start >/dev/null 2>&1 || die "the stack did not start"
   rm -rf "$STANDIN_ROOT"
   mkdir -p "$STANDIN_ROOT"
   cp -R tests/standin/. "$STANDIN_ROOT/"
@@ -52,7 +53,6 @@ CONF
   done
   php -d "extension=$EXT_SO" "$STANDIN_ROOT/cli.php" install api-endpoints >/dev/null
   sed 's/%TABLE_PREFIX%/ost_/g' tests/fixtures/grants.sql | db_root "$STANDIN_DB"
-  WEB_ROOT="$STANDIN_ROOT" bash scripts/stack.sh start >/dev/null 2>&1 || die "the stack did not start"
   FIXTURES_JSON="$STATE_DIR/standin-fixtures.json"
   sed "s|%BASE_URL%|$BASE|" tests/fixtures/standin-fixtures.json >"$FIXTURES_JSON"
 fi
