@@ -71,6 +71,14 @@ class ApiEndpointsPlugin extends Plugin
     public function enable()
     {
         if (!extension_loaded('osticket_api')) {
+            // osTicket 1.18 ignores enable()'s result: leave the plugin switched off, with the
+            // reason in its notes on the plugin's page.
+            $errors = [];
+            try {
+                $this->update(['isactive' => 0, 'notes' => self::missingExtensionMessage()], $errors);
+            } catch (Throwable $e) {
+                // Not in a helpdesk (tests): the message below is all there is to say.
+            }
             return ['err' => self::missingExtensionMessage()];
         }
         $errors = [];

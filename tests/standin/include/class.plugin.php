@@ -163,6 +163,15 @@ class Plugin
         return true;
     }
 
+    public function update($vars, &$errors)
+    {
+        StandinDb::exec(
+            'UPDATE ' . PLUGIN_TABLE . ' SET isactive = ?, notes = ? WHERE id = ?',
+            [(int) $vars['isactive'], (string) $vars['notes'], $this->getId()]
+        );
+        return true;
+    }
+
     public function uninstall(&$errors)
     {
         if ($this->pre_uninstall($errors) === false) {
