@@ -17,12 +17,8 @@ if (!$root || !$command || !is_file($root . '/main.inc.php')) {
     exit(2);
 }
 
-// Bootstrap osTicket like an API request (no session row, no cookie).
-$_SERVER += ['REMOTE_ADDR' => '127.0.0.1', 'HTTP_USER_AGENT' => 'osticket-api-tests', 'REQUEST_METHOD' => 'GET'];
-$_SERVER['SCRIPT_NAME'] = '/api/cli.php';
-define('API_SESSION', true);
-define('APICALL', true);
-chdir($root . '/api');
+require __DIR__ . '/bootstrap.php';
+osticket_cli_bootstrap($root);
 require $root . '/main.inc.php';
 
 $path = 'plugins/' . ($argv[3] ?? 'api-endpoints');

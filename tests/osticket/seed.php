@@ -18,11 +18,8 @@ if (!$root || !$out || !$base || !is_file($root . '/main.inc.php')) {
     fwrite(STDERR, "usage: php {$self} <osTicket root> <fixtures.json> <base url>\n");
     exit(2);
 }
-$_SERVER += ['REMOTE_ADDR' => '127.0.0.1', 'HTTP_USER_AGENT' => 'osticket-api-tests', 'REQUEST_METHOD' => 'GET'];
-$_SERVER['SCRIPT_NAME'] = '/api/cli.php';
-define('API_SESSION', true);
-define('APICALL', true);
-chdir($root . '/api');
+require __DIR__ . '/bootstrap.php';
+osticket_cli_bootstrap($root);
 require $root . '/main.inc.php';
 
 function fail(string $message): void
