@@ -11,7 +11,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::routes::{self, Action};
 use crate::sql::Store;
-use crate::{statuses, tickets};
+use crate::{statuses, subtickets, tickets};
 
 /// Answers one request.
 pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
@@ -38,6 +38,14 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
         )),
         Action::ListStatuses => Ok(Response::ok(
             &statuses::list(store, &cfg.tables)?,
+            matched.format,
+        )),
+        Action::SubticketParent => Ok(Response::ok(
+            &subtickets::parent(store, &cfg.tables, ident)?,
+            matched.format,
+        )),
+        Action::SubticketList => Ok(Response::ok(
+            &subtickets::children(store, &cfg.tables, ident)?,
             matched.format,
         )),
         Action::DownloadAttachment => attachments::download(

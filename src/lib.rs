@@ -27,4 +27,5 @@ pub mod routes;
 pub mod schema;
 pub mod sql;
 pub mod statuses;
+pub mod subtickets;
 pub mod tickets;

@@ -18,6 +18,16 @@ fn response_schema(action: Action) -> Value {
             json!({"type": "array", "items": {"$ref": "#/components/schemas/Status"}})
         }
         Action::DownloadAttachment => json!({"$ref": "#/components/schemas/Download"}),
+        Action::SubticketParent => json!({
+            "type": "object",
+            "required": ["parent"],
+            "properties": {"parent": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/TicketSummary"}]}}
+        }),
+        Action::SubticketList => json!({
+            "type": "object",
+            "required": ["children"],
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}}}
+        }),
     }
 }
 
@@ -233,6 +243,16 @@ fn schemas() -> Value {
                 "ip": {"type": "string"},
                 "children": {"type": "array", "items": {"type": "integer"}},
                 "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadEntry"}}
+            }
+        },
+        "TicketSummary": {
+            "type": "object",
+            "required": ["ticket_id", "number", "subject", "status"],
+            "properties": {
+                "ticket_id": {"type": "integer"},
+                "number": {"type": "string"},
+                "subject": {"type": ["string", "null"]},
+                "status": {"type": ["string", "null"]}
             }
         },
         "Download": {

@@ -19,6 +19,10 @@ pub enum Action {
     ListStatuses,
     /// `GET tickets-attachment-download.php/{file_id}.{format}`
     DownloadAttachment,
+    /// `GET tickets-subtickets-parent.php/{child_number}.{format}`
+    SubticketParent,
+    /// `GET tickets-subtickets-list.php/{parent_number}.{format}`
+    SubticketList,
 }
 
 /// The PATH_INFO shapes endpoints accept.
@@ -95,6 +99,30 @@ pub static ROUTES: &[Route] = &[
         action: Action::ListStatuses,
         summary: "List the helpdesk's ticket statuses",
         ident_name: None,
+    },
+    Route {
+        endpoint: "tickets-subtickets-parent",
+        methods: &["GET"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-subtickets-parent.php/{child_ticket_number}.json",
+        permission: Permission::ManageSubtickets,
+        denied_status: 403,
+        denied_message: "API key not authorized for subticket operations",
+        action: Action::SubticketParent,
+        summary: "Get the parent of a child ticket (osTicket's ticket_pid)",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-subtickets-list",
+        methods: &["GET"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-subtickets-list.php/{parent_ticket_number}.json",
+        permission: Permission::ManageSubtickets,
+        denied_status: 403,
+        denied_message: "API key not authorized for subticket operations",
+        action: Action::SubticketList,
+        summary: "List the direct children of a parent ticket",
+        ident_name: Some("number"),
     },
 ];
 

@@ -316,6 +316,69 @@ fn database_behaviour() {
         413
     );
 
+    // Subtickets, natively from ticket_pid.
+    assert_eq!(
+        body(&get(
+            &cfg,
+            "tickets-subtickets-parent",
+            b"/100004.json",
+            Some(ALL)
+        )),
+        r#"{"parent":{"ticket_id":3,"number":"100003","subject":"Parent ticket","status":"Open"}}"#
+    );
+    assert_eq!(
+        body(&get(
+            &cfg,
+            "tickets-subtickets-parent",
+            b"/100001.json",
+            Some(ALL)
+        )),
+        r#"{"parent":null}"#
+    );
+    assert_eq!(
+        body(&get(
+            &cfg,
+            "tickets-subtickets-list",
+            b"/100003.json",
+            Some(ALL)
+        )),
+        r#"{"children":[{"ticket_id":4,"number":"100004","subject":"Child ticket","status":"Open"}]}"#
+    );
+    assert_eq!(
+        body(&get(
+            &cfg,
+            "tickets-subtickets-list",
+            b"/100004.json",
+            Some(ALL)
+        )),
+        r#"{"children":[]}"#
+    );
+    assert_error(
+        &get(&cfg, "tickets-subtickets-list", b"/NOPE.json", Some(ALL)),
+        404,
+        "Parent ticket not found",
+    );
+    assert_error(
+        &get(&cfg, "tickets-subtickets-parent", b"/NOPE.json", Some(ALL)),
+        404,
+        "Child ticket not found",
+    );
+    assert_error(
+        &get(&cfg, "tickets-subtickets-parent", b"/0.json", Some(ALL)),
+        400,
+        "Invalid ticket number",
+    );
+    assert_error(
+        &get(
+            &cfg,
+            "tickets-subtickets-list",
+            b"/100003.json",
+            Some("KEY-READ-0123456789ABCDEF"),
+        ),
+        403,
+        "API key not authorized for subticket operations",
+    );
+
     // Switched off: 404 before anything else.
     let mut off = cfg.clone();
     off.active = false;

@@ -43,7 +43,8 @@ read -r key number < <(fx)
 url="$BASE/api/tickets-get.php/$number.json"
 code() { curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "$url"; }
 
-check "entry scripts deployed" 3 "$(find "$OST_ROOT/api" -name 'tickets-*.php' | wc -l)"
+check "entry scripts deployed" "$(php -d "extension=$EXT_SO" -r 'echo count(osticket_api_endpoints());')" \
+  "$(find "$OST_ROOT/api" -name 'tickets-*.php' | wc -l)"
 check ".htaccess block inserted" 1 "$(grep -c 'BEGIN API Endpoints plugin' "$OST_ROOT/api/.htaccess")"
 check "permission columns added in order" \
   "can_create_tickets can_update_tickets can_read_tickets can_search_tickets can_delete_tickets can_read_stats can_manage_subtickets" \
