@@ -11,7 +11,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::routes::{self, Action};
 use crate::sql::Store;
-use crate::{statuses, subtickets, tickets};
+use crate::{stats, statuses, subtickets, tickets};
 
 /// Answers one request.
 pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
@@ -38,6 +38,10 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
         )),
         Action::ListStatuses => Ok(Response::ok(
             &statuses::list(store, &cfg.tables)?,
+            matched.format,
+        )),
+        Action::Stats => Ok(Response::ok(
+            &stats::stats(store, &cfg.tables, &req.query()?)?,
             matched.format,
         )),
         Action::SubticketParent => Ok(Response::ok(

@@ -26,6 +26,7 @@ pub mod response;
 pub mod routes;
 pub mod schema;
 pub mod sql;
+pub mod stats;
 pub mod statuses;
 pub mod subtickets;
 pub mod tickets;

@@ -18,6 +18,7 @@ fn response_schema(action: Action) -> Value {
             json!({"type": "array", "items": {"$ref": "#/components/schemas/Status"}})
         }
         Action::DownloadAttachment => json!({"$ref": "#/components/schemas/Download"}),
+        Action::Stats => json!({"$ref": "#/components/schemas/Stats"}),
         Action::SubticketParent => json!({
             "type": "object",
             "required": ["parent"],
@@ -243,6 +244,35 @@ fn schemas() -> Value {
                 "ip": {"type": "string"},
                 "children": {"type": "array", "items": {"type": "integer"}},
                 "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadEntry"}}
+            }
+        },
+        "Counts": {
+            "type": "object",
+            "properties": {
+                "department_id": {"type": "integer"},
+                "total": {"type": "integer"},
+                "open": {"type": "integer"},
+                "closed": {"type": "integer"},
+                "overdue": {"type": "integer"}
+            }
+        },
+        "Stats": {
+            "type": "object",
+            "required": ["total", "open", "closed", "overdue", "by_department", "by_staff"],
+            "properties": {
+                "total": {"type": "integer"},
+                "open": {"type": "integer", "description": "tickets in a status of state open"},
+                "closed": {"type": "integer"},
+                "overdue": {"type": "integer"},
+                "archived": {"type": "integer"},
+                "deleted": {"type": "integer"},
+                "by_department": {"type": "object", "description": "keyed by the department's full name (Parent / Child)", "additionalProperties": {"$ref": "#/components/schemas/Counts"}},
+                "by_staff": {"type": "array", "items": {"type": "object", "properties": {
+                    "staff_id": {"type": "integer"},
+                    "staff_name": {"type": "string"},
+                    "total": {"type": "integer"},
+                    "departments": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Counts"}}
+                }}}
             }
         },
         "TicketSummary": {

@@ -19,6 +19,8 @@ pub enum Action {
     ListStatuses,
     /// `GET tickets-attachment-download.php/{file_id}.{format}`
     DownloadAttachment,
+    /// `GET tickets-stats.php[.format]`
+    Stats,
     /// `GET tickets-subtickets-parent.php/{child_number}.{format}`
     SubticketParent,
     /// `GET tickets-subtickets-list.php/{parent_number}.{format}`
@@ -98,6 +100,18 @@ pub static ROUTES: &[Route] = &[
         denied_message: "API key not authorized to read ticket statistics",
         action: Action::ListStatuses,
         summary: "List the helpdesk's ticket statuses",
+        ident_name: None,
+    },
+    Route {
+        endpoint: "tickets-stats",
+        methods: &["GET"],
+        shape: PathShape::SuffixOnly,
+        bad_path: "Invalid URL format",
+        permission: Permission::ReadStats,
+        denied_status: 401,
+        denied_message: "API key not authorized to read ticket statistics",
+        action: Action::Stats,
+        summary: "Ticket counts overall, per department and per agent (optional since, until, department)",
         ident_name: None,
     },
     Route {

@@ -379,6 +379,57 @@ fn database_behaviour() {
         "API key not authorized for subticket operations",
     );
 
+    // Statistics from SQL aggregates.
+    assert_eq!(
+        body(&get(&cfg, "tickets-stats", b"", Some(ALL))),
+        concat!(
+            r#"{"total":6,"open":5,"closed":1,"overdue":1,"archived":0,"deleted":0,"by_department":{"#,
+            r#""Parent Dept / Sales & Support / Ünits <2>":{"department_id":3,"total":1,"open":1,"closed":0,"overdue":1},"#,
+            r#""Support":{"department_id":1,"total":5,"open":4,"closed":1,"overdue":0}},"#,
+            r#""by_staff":[{"staff_id":1,"staff_name":"Ada Lovelace","total":1,"departments":{"#,
+            r#""Parent Dept / Sales & Support / Ünits <2>":{"open":1,"closed":0,"overdue":1}}}]}"#
+        )
+    );
+    let filtered = |q: &[u8]| {
+        let req = Request {
+            endpoint: "tickets-stats".into(),
+            method: "GET".into(),
+            query_string: q.to_vec(),
+            api_key: Some(ALL.as_bytes().to_vec()),
+            remote_addr: "127.0.0.1".into(),
+            ..Default::default()
+        };
+        handle(&req, &cfg, &mut MysqlStore::new(&cfg.db))
+    };
+    assert_eq!(json(&filtered(b"since=2026-01-07"))["total"], 4);
+    assert_eq!(
+        json(&filtered(b"since=2026-01-07&until=2026-01-09"))["total"],
+        2
+    );
+    assert_eq!(
+        json(&filtered(
+            b"department=Sales+%26+Support+%2F+%C3%9Cnits+%3C2%3E"
+        ))["total"],
+        1
+    );
+    assert_eq!(json(&filtered(b"department=1"))["total"], 5);
+    assert_error(
+        &filtered(b"department=Nope"),
+        404,
+        "Department 'Nope' not found",
+    );
+    assert_eq!(filtered(b"since=yesterday").status, 400);
+    assert_eq!(
+        get(
+            &cfg,
+            "tickets-stats",
+            b".xml",
+            Some("KEY-READ-0123456789ABCDEF")
+        )
+        .status,
+        200
+    );
+
     // Switched off: 404 before anything else.
     let mut off = cfg.clone();
     off.active = false;
