@@ -16,8 +16,9 @@ OST_ADMIN_USER="${OST_ADMIN_USER:-ostadmin}"
 OST_ADMIN_PASS="${OST_ADMIN_PASS:-Admin-pass-123}"
 BASE="http://127.0.0.1:$HTTP_PORT"
 
+modules="$(php -m)"
 for ext in mysqli gd intl mbstring xml json curl; do
-  php -m | grep -qix "$ext" || die "osTicket needs the PHP extension $ext"
+  grep -qix "$ext" <<<"$modules" || die "osTicket needs the PHP extension $ext"
 done
 
 log "copying osTicket into $WEB_ROOT"
