@@ -11,7 +11,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::routes::{self, Action};
 use crate::sql::Store;
-use crate::{stats, statuses, subtickets, tickets};
+use crate::{search, stats, statuses, subtickets, tickets};
 
 /// Answers one request.
 pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
@@ -40,6 +40,21 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
             &statuses::list(store, &cfg.tables)?,
             matched.format,
         )),
+        Action::Search => {
+            let query = req.query()?;
+            let page = search::search(store, &cfg.tables, &query)?;
+            let mut resp = Response::ok(&page.items, matched.format);
+            resp.headers.push(("X-Total-Count", page.total.to_string()));
+            let base = format!(
+                "{}{}",
+                req.script_name,
+                String::from_utf8_lossy(&req.path_info)
+            );
+            if let Some(link) = search::link_header(&base, &page, &query) {
+                resp.headers.push(("Link", link));
+            }
+            Ok(resp)
+        }
         Action::Stats => Ok(Response::ok(
             &stats::stats(store, &cfg.tables, &req.query()?)?,
             matched.format,

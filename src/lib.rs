@@ -25,6 +25,7 @@ pub mod request;
 pub mod response;
 pub mod routes;
 pub mod schema;
+pub mod search;
 pub mod sql;
 pub mod stats;
 pub mod statuses;

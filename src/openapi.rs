@@ -18,6 +18,9 @@ fn response_schema(action: Action) -> Value {
             json!({"type": "array", "items": {"$ref": "#/components/schemas/Status"}})
         }
         Action::DownloadAttachment => json!({"$ref": "#/components/schemas/Download"}),
+        Action::Search => {
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/TicketListItem"}})
+        }
         Action::Stats => json!({"$ref": "#/components/schemas/Stats"}),
         Action::SubticketParent => json!({
             "type": "object",
@@ -70,18 +73,54 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         };
         params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
     }
+    let query_params: &[(&str, &str)] = match route.action {
+        Action::Search => &[
+            ("query", "Text in the subject, or an exact ticket number (with mode=fulltext: subjects and thread bodies through osTicket's search index)"),
+            ("mode", "subject (default) or fulltext"),
+            ("status", "Status id or name"),
+            ("state", "open, closed, archived or deleted"),
+            ("department", "Department id, name, or full name Parent / Child"),
+            ("email", "Requester e-mail address"),
+            ("staff", "Assigned agent: id, username or e-mail"),
+            ("team", "Assigned team: id or name"),
+            ("topic", "Help topic: id or name"),
+            ("priority", "Priority: id, name or description"),
+            ("overdue", "true or false"),
+            ("created_from", "Created at or after (YYYY-MM-DD[THH:MM:SS])"),
+            ("created_to", "Created at or before (a date includes the whole day)"),
+            ("updated_since", "Updated at or after: incremental sync"),
+            ("parent", "Number of the parent ticket"),
+            ("sort", "created (default), updated or number"),
+            ("order", "asc or desc (default: desc, number: asc)"),
+            ("limit", "Page size, 1-100 (default 20; larger values are clamped to 100)"),
+            ("offset", "Rows to skip (default 0)"),
+        ],
+        Action::Stats => &[
+            ("since", "Tickets created at or after (YYYY-MM-DD[THH:MM:SS])"),
+            ("until", "Tickets created before"),
+            ("department", "Department id, name, or full name Parent / Child"),
+        ],
+        _ => &[],
+    };
+    for (name, description) in query_params {
+        params.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}}));
+    }
     let content_type = match format {
         Some("xml") => "application/xml",
         _ => "application/json",
     };
     let mut responses = Map::new();
-    responses.insert(
-        "200".into(),
-        json!({
-            "description": "Success",
-            "content": {content_type: {"schema": response_schema(route.action)}}
-        }),
-    );
+    let mut ok = json!({
+        "description": "Success",
+        "content": {content_type: {"schema": response_schema(route.action)}}
+    });
+    if route.action == Action::Search {
+        ok["headers"] = json!({
+            "X-Total-Count": {"description": "Number of matching tickets", "schema": {"type": "integer"}},
+            "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
+        });
+    }
+    responses.insert("200".into(), ok);
     responses.insert("400".into(), error_response(route.bad_path));
     responses.insert(
         "401".into(),
@@ -273,6 +312,21 @@ fn schemas() -> Value {
                     "total": {"type": "integer"},
                     "departments": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Counts"}}
                 }}}
+            }
+        },
+        "TicketListItem": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"}, "number": {"type": "string"}, "subject": {"type": "string"},
+                "statusId": {"type": "integer"}, "status": {"type": "string"},
+                "priorityId": {"type": "integer"}, "priority": {"type": "string"},
+                "departmentId": {"type": "integer"}, "department": nullable_string,
+                "topicId": {"type": "integer"}, "topic": nullable_string,
+                "created": {"type": "string"}, "updated": {"type": "string"}, "dueDate": nullable_string,
+                "staffId": {"type": "integer"}, "staff": nullable_string,
+                "teamId": {"type": "integer"}, "team": nullable_string,
+                "slaId": {"type": "integer"}, "sla": nullable_string,
+                "isOverdue": {"type": "boolean"}, "isAnswered": {"type": "boolean"}
             }
         },
         "TicketSummary": {

@@ -11,6 +11,8 @@ use crate::error::{ApiError, Result};
 pub struct Request {
     /// The endpoint, e.g. `tickets-get` (the entry script's name without `.php`).
     pub endpoint: String,
+    /// `SCRIPT_NAME`, e.g. `/api/tickets-search.php` (for links to other pages).
+    pub script_name: String,
     /// `REQUEST_METHOD`, as sent (the original compares case-sensitively).
     pub method: String,
     /// `PATH_INFO`, raw bytes (osTicket's `htmlentities()` is not applied).

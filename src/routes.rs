@@ -19,6 +19,8 @@ pub enum Action {
     ListStatuses,
     /// `GET tickets-attachment-download.php/{file_id}.{format}`
     DownloadAttachment,
+    /// `GET tickets-search.php[.format]?...`
+    Search,
     /// `GET tickets-stats.php[.format]`
     Stats,
     /// `GET tickets-subtickets-parent.php/{child_number}.{format}`
@@ -100,6 +102,18 @@ pub static ROUTES: &[Route] = &[
         denied_message: "API key not authorized to read ticket statistics",
         action: Action::ListStatuses,
         summary: "List the helpdesk's ticket statuses",
+        ident_name: None,
+    },
+    Route {
+        endpoint: "tickets-search",
+        methods: &["GET"],
+        shape: PathShape::SuffixOnly,
+        bad_path: "Invalid URL format",
+        permission: Permission::SearchTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized to search tickets",
+        action: Action::Search,
+        summary: "Search tickets (filters, sort, paging; total in X-Total-Count, pages in Link)",
         ident_name: None,
     },
     Route {

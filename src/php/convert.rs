@@ -34,11 +34,11 @@ pub fn get_bool(arr: &ZendHashTable, key: &str) -> bool {
 
 /// The request from `$_SERVER` (after osTicket replaced `REMOTE_ADDR`) and the raw body.
 pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) -> Request {
-    let endpoint = endpoint.unwrap_or_else(|| {
-        Request::endpoint_from_script(&get_text(server, "SCRIPT_NAME").unwrap_or_default())
-    });
+    let script_name = get_text(server, "SCRIPT_NAME").unwrap_or_default();
+    let endpoint = endpoint.unwrap_or_else(|| Request::endpoint_from_script(&script_name));
     Request {
         endpoint,
+        script_name,
         method: get_text(server, "REQUEST_METHOD").unwrap_or_default(),
         path_info: get_bytes(server, "PATH_INFO")
             .or_else(|| get_bytes(server, "ORIG_PATH_INFO"))

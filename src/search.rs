@@ -1,0 +1,621 @@
+//! `GET tickets-search.php`: filtered, sorted, paged ticket lists.
+//!
+//! Every parameter of the original (`query`, `status`, `department`, `limit`, `offset`, `sort`) keeps
+//! its meaning, with the original's silent fallbacks turned into errors: an unknown status,
+//! department, agent, team, topic, priority or parent is a 404 naming it, a malformed number a 400.
+//! New: `email`, `staff`, `team`, `topic`, `priority`, `state`, `overdue`, `created_from`,
+//! `created_to`, `updated_since`, `parent`, `order`, and `mode=fulltext` over osTicket's own
+//! search index. The body stays a bare list; the total goes to `X-Total-Count` and a `Link` header.
+//!
+//! Queries: the name lookups the request needs (each one small), one page of ids, one count, one
+//! detail query for the page. This module must not import `ext_php_rs` or `mysql`.
+
+use crate::error::{ApiError, Result};
+use crate::render::Node;
+use crate::sql::{placeholders, Param, Query, Row, Store, Tables};
+use crate::stats::{department_names, departments_query, parse_datetime, resolve_department};
+
+/// Default and largest page size (as the original).
+pub const DEFAULT_LIMIT: u64 = 20;
+/// Largest page size; larger values are clamped, like the original.
+pub const MAX_LIMIT: u64 = 100;
+
+/// Sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// `created` (default, newest first)
+    Created,
+    /// `updated` (newest first)
+    Updated,
+    /// `number` (ascending)
+    Number,
+}
+
+/// The validated request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// `WHERE` conditions on `t` (ticket) and `cd` (cdata), AND-ed.
+    pub conds: Vec<String>,
+    /// Their parameters, in order.
+    pub params: Vec<Param>,
+    /// Whether the conditions need the ticket's form data (`cd`).
+    pub needs_cdata: bool,
+    /// Sort key.
+    pub sort: Sort,
+    /// `true` for ascending.
+    pub ascending: bool,
+    /// Page size.
+    pub limit: u64,
+    /// Rows skipped.
+    pub offset: u64,
+}
+
+/// A page of results with the total number of matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The tickets of the page (a list).
+    pub items: Node,
+    /// How many tickets match in all.
+    pub total: u64,
+    /// Page size used.
+    pub limit: u64,
+    /// Offset used.
+    pub offset: u64,
+}
+
+fn parse_uint(field: &str, raw: &str) -> Result<u64> {
+    raw.trim().parse::<u64>().map_err(|_| {
+        ApiError::invalid_field(
+            "invalid_number",
+            field,
+            format!("Invalid value for {field}: expected a non-negative integer"),
+        )
+    })
+}
+
+fn parse_bool(field: &str, raw: &str) -> Result<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(ApiError::invalid_field(
+            "invalid_boolean",
+            field,
+            format!("Invalid value for {field}: expected true or false"),
+        )),
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Looks up one id by number or by name; 404 naming the value when nothing matches.
+fn lookup(
+    store: &mut dyn Store,
+    label: &str,
+    by_id: Query,
+    by_name: Query,
+    raw: &str,
+) -> Result<i64> {
+    let numeric = raw.bytes().all(|b| b.is_ascii_digit()) && !raw.is_empty();
+    let q = if numeric { by_id } else { by_name };
+    store
+        .first(&q)?
+        .map(|r| r.int(0))
+        .ok_or_else(|| ApiError::NotFound(format!("{label} '{raw}' not found")))
+}
+
+fn id_or_name(
+    tables: &Tables,
+    table: &str,
+    id_col: &str,
+    name_cols: &[&str],
+    raw: &str,
+) -> (Query, Query) {
+    let by_id = Query::new(
+        format!(
+            "SELECT {id_col} FROM {} WHERE {id_col} = ? LIMIT 1",
+            tables.t(table)
+        ),
+        vec![Param::UInt(raw.parse::<u64>().unwrap_or(0))],
+    );
+    let cond = name_cols
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let by_name = Query::new(
+        format!(
+            "SELECT {id_col} FROM {} WHERE {cond} ORDER BY {id_col} LIMIT 1",
+            tables.t(table)
+        ),
+        name_cols.iter().map(|_| Param::from(raw)).collect(),
+    );
+    (by_id, by_name)
+}
+
+/// Validates the parameters and resolves names to ids (a few small queries).
+pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Search> {
+    let mut s = Search {
+        conds: Vec::new(),
+        params: Vec::new(),
+        needs_cdata: false,
+        sort: Sort::Created,
+        ascending: false,
+        limit: DEFAULT_LIMIT,
+        offset: 0,
+    };
+    let mut order: Option<bool> = None;
+    let mut fulltext = false;
+    let mut text: Option<String> = None;
+    for (key, raw) in query {
+        let v = raw.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match key.as_str() {
+            "limit" => {
+                let n = parse_uint("limit", v)?;
+                if n == 0 {
+                    return Err(ApiError::invalid_field(
+                        "invalid_limit",
+                        "limit",
+                        "limit must be at least 1",
+                    ));
+                }
+                s.limit = n.min(MAX_LIMIT);
+            }
+            "offset" => s.offset = parse_uint("offset", v)?,
+            "sort" => {
+                s.sort = match v.to_ascii_lowercase().as_str() {
+                    "created" => Sort::Created,
+                    "updated" => Sort::Updated,
+                    "number" => Sort::Number,
+                    _ => {
+                        return Err(ApiError::invalid_field(
+                            "invalid_sort",
+                            "sort",
+                            "Invalid sort: use created, updated or number",
+                        ))
+                    }
+                }
+            }
+            "order" => {
+                order = Some(match v.to_ascii_lowercase().as_str() {
+                    "asc" => true,
+                    "desc" => false,
+                    _ => {
+                        return Err(ApiError::invalid_field(
+                            "invalid_order",
+                            "order",
+                            "Invalid order: use asc or desc",
+                        ))
+                    }
+                })
+            }
+            "mode" => {
+                fulltext = match v {
+                    "fulltext" => true,
+                    "subject" => false,
+                    _ => {
+                        return Err(ApiError::invalid_field(
+                            "invalid_mode",
+                            "mode",
+                            "Invalid mode: use subject or fulltext",
+                        ))
+                    }
+                }
+            }
+            "query" => text = Some(v.to_owned()),
+            "status" => {
+                let (a, b) = id_or_name(tables, "ticket_status", "id", &["name"], v);
+                let id = lookup(store, "Status", a, b, v)?;
+                s.conds.push("t.status_id = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            "state" => {
+                let state = v.to_ascii_lowercase();
+                if !matches!(state.as_str(), "open" | "closed" | "archived" | "deleted") {
+                    return Err(ApiError::invalid_field(
+                        "invalid_state",
+                        "state",
+                        "Invalid state: use open, closed, archived or deleted",
+                    ));
+                }
+                s.conds.push(format!(
+                    "t.status_id IN (SELECT id FROM {} WHERE state = ?)",
+                    tables.t("ticket_status")
+                ));
+                s.params.push(Param::Str(state));
+            }
+            "department" => {
+                let depts = store.rows(&departments_query(tables))?;
+                let own = depts.iter().map(|r| (r.int(0), r.text(2))).collect();
+                let id = resolve_department(&department_names(&depts).0, &own, v)?;
+                s.conds.push("t.dept_id = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            "staff" => {
+                let (a, b) = id_or_name(tables, "staff", "staff_id", &["username", "email"], v);
+                let id = lookup(store, "Staff member", a, b, v)?;
+                s.conds.push("t.staff_id = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            "team" => {
+                let (a, b) = id_or_name(tables, "team", "team_id", &["name"], v);
+                let id = lookup(store, "Team", a, b, v)?;
+                s.conds.push("t.team_id = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            "topic" => {
+                let (a, b) = id_or_name(tables, "help_topic", "topic_id", &["topic"], v);
+                let id = lookup(store, "Help Topic", a, b, v)?;
+                s.conds.push("t.topic_id = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            "priority" => {
+                let (a, b) = id_or_name(
+                    tables,
+                    "ticket_priority",
+                    "priority_id",
+                    &["priority", "priority_desc"],
+                    v,
+                );
+                let id = lookup(store, "Priority", a, b, v)?;
+                s.needs_cdata = true;
+                s.conds.push("cd.priority = ?".into());
+                s.params.push(Param::Str(id.to_string()));
+            }
+            "email" => {
+                s.conds.push(format!(
+                    "t.user_id IN (SELECT ue.user_id FROM {} ue WHERE ue.address = ?)",
+                    tables.t("user_email")
+                ));
+                s.params.push(Param::from(v));
+            }
+            "overdue" => {
+                s.conds.push("t.isoverdue = ?".into());
+                s.params
+                    .push(Param::Int(i64::from(parse_bool("overdue", v)?)));
+            }
+            "created_from" => {
+                s.conds.push("t.created >= ?".into());
+                s.params
+                    .push(Param::Str(parse_datetime("created_from", v)?));
+            }
+            "created_to" => {
+                let mut end = parse_datetime("created_to", v)?;
+                if v.len() == 10 {
+                    end = end.replace(" 00:00:00", " 23:59:59");
+                }
+                s.conds.push("t.created <= ?".into());
+                s.params.push(Param::Str(end));
+            }
+            "updated_since" => {
+                s.conds.push("t.updated >= ?".into());
+                s.params
+                    .push(Param::Str(parse_datetime("updated_since", v)?));
+            }
+            "parent" => {
+                let id = store
+                    .first(&Query::new(
+                        format!(
+                            "SELECT ticket_id FROM {} WHERE number = ? LIMIT 1",
+                            tables.t("ticket")
+                        ),
+                        vec![Param::from(v)],
+                    ))?
+                    .map(|r| r.int(0))
+                    .ok_or_else(|| ApiError::NotFound(format!("Parent ticket '{v}' not found")))?;
+                s.conds.push("t.ticket_pid = ?".into());
+                s.params.push(Param::Int(id));
+            }
+            _ => {}
+        }
+    }
+    if let Some(text) = text {
+        if fulltext {
+            let exists = store.first(&Query::new(
+                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                vec![Param::from(tables.raw("_search"))],
+            ))?;
+            if exists.is_none() {
+                return Err(ApiError::NotImplemented(
+                    "Full-text search needs osTicket's search index, which this helpdesk does not have".into(),
+                ));
+            }
+            s.conds.push(format!(
+                "t.ticket_id IN (SELECT x.object_id FROM {search} x WHERE x.object_type = 'T' \
+                 AND MATCH(x.title, x.content) AGAINST (?) \
+                 UNION SELECT th.object_id FROM {search} x JOIN {entry} e ON e.id = x.object_id \
+                 JOIN {thread} th ON th.id = e.thread_id AND th.object_type = 'T' \
+                 WHERE x.object_type = 'H' AND MATCH(x.title, x.content) AGAINST (?))",
+                search = tables.t("_search"),
+                entry = tables.t("thread_entry"),
+                thread = tables.t("thread"),
+            ));
+            s.params.push(Param::Str(text.clone()));
+            s.params.push(Param::Str(text));
+        } else {
+            s.needs_cdata = true;
+            s.conds.push("(cd.subject LIKE ? OR t.number = ?)".into());
+            s.params
+                .push(Param::Str(format!("%{}%", like_escape(&text))));
+            s.params.push(Param::Str(text));
+        }
+    }
+    s.ascending = order.unwrap_or(s.sort == Sort::Number);
+    Ok(s)
+}
+
+impl Search {
+    fn sql_tail(&self, tables: &Tables) -> String {
+        let mut sql = format!("FROM {} t", tables.t("ticket"));
+        if self.needs_cdata {
+            sql.push_str(&format!(
+                " JOIN {} cd ON cd.ticket_id = t.ticket_id",
+                tables.t("ticket__cdata")
+            ));
+        }
+        if !self.conds.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.conds.join(" AND "));
+        }
+        sql
+    }
+
+    /// The ids of the page, in order.
+    pub fn page_query(&self, tables: &Tables) -> Query {
+        let dir = if self.ascending { "ASC" } else { "DESC" };
+        let key = match self.sort {
+            Sort::Created => "t.created",
+            Sort::Updated => "t.updated",
+            Sort::Number => "t.number",
+        };
+        let mut params = self.params.clone();
+        params.push(Param::UInt(self.limit));
+        params.push(Param::UInt(self.offset));
+        Query::new(
+            format!(
+                "SELECT t.ticket_id {} ORDER BY {key} {dir}, t.ticket_id {dir} LIMIT ? OFFSET ?",
+                self.sql_tail(tables)
+            ),
+            params,
+        )
+    }
+
+    /// The number of matches.
+    pub fn count_query(&self, tables: &Tables) -> Query {
+        Query::new(
+            format!("SELECT COUNT(*) {}", self.sql_tail(tables)),
+            self.params.clone(),
+        )
+    }
+}
+
+/// The list fields of the tickets `ids`.
+pub fn details_query(tables: &Tables, ids: &[i64]) -> Query {
+    Query::new(
+        format!(
+            "SELECT t.ticket_id, t.number, cd.subject, t.status_id, s.name, \
+             COALESCE(p.priority_id, dp.priority_id), COALESCE(p.priority_desc, dp.priority_desc), \
+             t.dept_id, COALESCE(d.name, dd.name), t.topic_id, ht.topic, t.created, t.updated, t.duedate, \
+             t.staff_id, st.firstname, st.lastname, t.team_id, tm.name, t.sla_id, sla.name, \
+             t.isoverdue, t.isanswered, \
+             (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'agent_name_format') \
+             FROM {ticket} t \
+             LEFT JOIN {cdata} cd ON cd.ticket_id = t.ticket_id \
+             LEFT JOIN {prio} p ON p.priority_id = cd.priority \
+             LEFT JOIN {prio} dp ON dp.priority_id = (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'default_priority_id') \
+             LEFT JOIN {status} s ON s.id = t.status_id \
+             LEFT JOIN {dept} d ON d.id = t.dept_id \
+             LEFT JOIN {dept} dd ON dd.id = (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'default_dept_id') \
+             LEFT JOIN {topic} ht ON ht.topic_id = t.topic_id \
+             LEFT JOIN {staff} st ON st.staff_id = t.staff_id \
+             LEFT JOIN {team} tm ON tm.team_id = t.team_id \
+             LEFT JOIN {sla} sla ON sla.id = t.sla_id \
+             WHERE t.ticket_id IN ({ids})",
+            config = tables.t("config"),
+            ticket = tables.t("ticket"),
+            cdata = tables.t("ticket__cdata"),
+            prio = tables.t("ticket_priority"),
+            status = tables.t("ticket_status"),
+            dept = tables.t("department"),
+            topic = tables.t("help_topic"),
+            staff = tables.t("staff"),
+            team = tables.t("team"),
+            sla = tables.t("sla"),
+            ids = placeholders(ids.len()),
+        ),
+        ids.iter().map(|&id| Param::Int(id)).collect(),
+    )
+}
+
+/// One list item from a [`details_query`] row.
+pub fn item(r: &Row) -> Node {
+    let named = |id: usize, name: usize| -> Node {
+        if r.int(id) != 0 {
+            r.opt_text(name).into()
+        } else {
+            Node::Null
+        }
+    };
+    let staff = if r.int(14) != 0 && (r.opt_text(15).is_some() || r.opt_text(16).is_some()) {
+        Node::Str(crate::tickets::agent_name(
+            &r.text(15),
+            &r.text(16),
+            &r.text(23),
+        ))
+    } else {
+        Node::Null
+    };
+    Node::map(22)
+        .with("id", r.int(0))
+        .with("number", r.text(1))
+        .with("subject", r.text(2))
+        .with("statusId", r.int(3))
+        .with("status", r.text(4))
+        .with("priorityId", r.int(5))
+        .with("priority", r.text(6))
+        .with("departmentId", r.int(7))
+        .with("department", r.opt_text(8))
+        .with("topicId", r.int(9))
+        .with("topic", named(9, 10))
+        .with("created", r.text(11))
+        .with("updated", r.text(12))
+        .with("dueDate", r.opt_text(13))
+        .with("staffId", r.int(14))
+        .with("staff", staff)
+        .with("teamId", r.int(17))
+        .with("team", named(17, 18))
+        .with("slaId", r.int(19))
+        .with("sla", named(19, 20))
+        .with("isOverdue", r.int(21) != 0)
+        .with("isAnswered", r.int(22) != 0)
+}
+
+/// Runs a search.
+pub fn search(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Page> {
+    let s = parse(store, tables, query)?;
+    let ids: Vec<i64> = store
+        .rows(&s.page_query(tables))?
+        .iter()
+        .map(|r| r.int(0))
+        .collect();
+    let total = store
+        .first(&s.count_query(tables))?
+        .and_then(|r| u64::try_from(r.int(0)).ok())
+        .unwrap_or(0);
+    let mut items = Vec::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let rows = store.rows(&details_query(tables, &ids))?;
+        for id in &ids {
+            if let Some(r) = rows.iter().find(|r| r.int(0) == *id) {
+                items.push(item(r));
+            }
+        }
+    }
+    Ok(Page {
+        items: Node::List(items),
+        total,
+        limit: s.limit,
+        offset: s.offset,
+    })
+}
+
+/// `Link` header with `rel="next"` / `rel="prev"` for a page, keeping the other parameters.
+pub fn link_header(base_path: &str, page: &Page, query: &[(String, String)]) -> Option<String> {
+    let url = |offset: u64| {
+        let mut parts: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| k != "offset" && k != "limit")
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        parts.push(format!("limit={}", page.limit));
+        parts.push(format!("offset={offset}"));
+        format!("<{base_path}?{}>", parts.join("&"))
+    };
+    let mut links = Vec::new();
+    if page.offset + page.limit < page.total {
+        links.push(format!("{}; rel=\"next\"", url(page.offset + page.limit)));
+    }
+    if page.offset > 0 {
+        links.push(format!(
+            "{}; rel=\"prev\"",
+            url(page.offset.saturating_sub(page.limit))
+        ));
+    }
+    (!links.is_empty()).then(|| links.join(", "))
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn page_query_sorts_with_a_tie_breaker_and_binds_paging() {
+        let s = Search {
+            conds: vec!["t.dept_id = ?".into()],
+            params: vec![Param::Int(3)],
+            needs_cdata: false,
+            sort: Sort::Updated,
+            ascending: false,
+            limit: 20,
+            offset: 40,
+        };
+        let q = s.page_query(&Tables::new("ost_").unwrap());
+        assert_eq!(
+            q.sql,
+            "SELECT t.ticket_id FROM `ost_ticket` t WHERE t.dept_id = ? ORDER BY t.updated DESC, t.ticket_id DESC LIMIT ? OFFSET ?"
+        );
+        assert_eq!(
+            q.params,
+            vec![Param::Int(3), Param::UInt(20), Param::UInt(40)]
+        );
+        let c = s.count_query(&Tables::new("ost_").unwrap());
+        assert_eq!(
+            c.sql,
+            "SELECT COUNT(*) FROM `ost_ticket` t WHERE t.dept_id = ?"
+        );
+    }
+
+    #[test]
+    fn link_header_points_to_neighbour_pages() {
+        let page = Page {
+            items: Node::List(vec![]),
+            total: 45,
+            limit: 20,
+            offset: 20,
+        };
+        let q = vec![
+            ("status".to_string(), "Open Now".to_string()),
+            ("offset".to_string(), "20".to_string()),
+        ];
+        assert_eq!(
+            link_header("/api/tickets-search.php", &page, &q).unwrap(),
+            "</api/tickets-search.php?status=Open%20Now&limit=20&offset=40>; rel=\"next\", </api/tickets-search.php?status=Open%20Now&limit=20&offset=0>; rel=\"prev\""
+        );
+        let last = Page { offset: 40, ..page };
+        assert_eq!(
+            link_header("/x", &last, &[]).unwrap(),
+            "</x?limit=20&offset=20>; rel=\"prev\""
+        );
+    }
+
+    #[test]
+    fn booleans_and_numbers_are_validated() {
+        assert!(parse_bool("overdue", "yes").unwrap());
+        assert!(!parse_bool("overdue", "0").unwrap());
+        assert_eq!(
+            parse_bool("overdue", "maybe").unwrap_err().field(),
+            Some("overdue")
+        );
+        assert_eq!(parse_uint("offset", "-1").unwrap_err().status(), 400);
+        assert_eq!(parse_uint("offset", "12").unwrap(), 12);
+    }
+}

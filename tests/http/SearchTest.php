@@ -1,0 +1,128 @@
+<?php
+
+declare(strict_types=1);
+
+namespace OsticketApi\Tests\Http;
+
+final class SearchTest extends ApiTestCase
+{
+    /** @return list<string> the numbers of a search */
+    private function numbers(string $query, string $key = 'all'): array
+    {
+        $list = $this->assertJsonOk($this->get('/api/tickets-search.php?' . $query, $key));
+        $this->assertTrue(array_is_list($list), "a bare list");
+        return array_column($list, 'number');
+    }
+
+    public function testBareListWithTotalHeader(): void
+    {
+        $r = $this->get('/api/tickets-search.php');
+        $list = $this->assertJsonOk($r);
+        $this->assertTrue(array_is_list($list), "a bare list");
+        $total = (int) $r['headers']['x-total-count'];
+        $this->assertGreaterThanOrEqual(count(self::$fx['tickets']), $total);
+        $this->assertSame(min(20, $total), count($list));
+        $this->assertSame(
+            ['id', 'number', 'subject', 'statusId', 'status', 'priorityId', 'priority', 'departmentId',
+                'department', 'topicId', 'topic', 'created', 'updated', 'dueDate', 'staffId', 'staff', 'teamId',
+                'team', 'slaId', 'sla', 'isOverdue', 'isAnswered'],
+            array_keys($list[0])
+        );
+        $created = array_column($list, 'created');
+        $sorted = $created;
+        rsort($sorted);
+        $this->assertSame($sorted, $created, 'newest first by default');
+    }
+
+    public function testEveryUrlFormAnswers(): void
+    {
+        foreach (['', '.json', '/.json'] as $suffix) {
+            $this->assertJsonOk($this->get('/api/tickets-search.php' . $suffix));
+        }
+        foreach (['.xml', '/.xml'] as $suffix) {
+            $xml = $this->assertWellFormedXml($this->get('/api/tickets-search.php' . $suffix . '?limit=100'));
+            $this->assertGreaterThanOrEqual(count(self::$fx['tickets']), count($xml->item));
+        }
+    }
+
+    public function testQueryMatchesSubjectAndExactNumber(): void
+    {
+        $t = self::$fx['tickets']['open'];
+        $this->assertContains($t['number'], $this->numbers('query=' . rawurlencode(substr($t['subject'], 0, 7))));
+        $this->assertSame([$t['number']], $this->numbers('query=' . $t['number']));
+    }
+
+    public function testFiltersByStatusDepartmentAgentTeamEmailParentAndOverdue(): void
+    {
+        $fx = self::$fx['tickets'];
+        $this->assertContains($fx['closed']['number'], $this->numbers('status=' . rawurlencode($fx['closed']['status'])));
+        $this->assertNotContains($fx['closed']['number'], $this->numbers('state=open&limit=100'));
+        $this->assertContains($fx['closed']['number'], $this->numbers('state=closed'));
+        $unicode = $this->numbers('department=' . rawurlencode($fx['unicode']['department']));
+        $this->assertSame([$fx['unicode']['number']], $unicode);
+        $this->assertSame([$fx['unicode']['number']], $this->numbers('staff=' . self::$fx['staff']['username']));
+        $this->assertSame([$fx['child']['number']], $this->numbers('parent=' . $fx['parent']['number']));
+        $mine = $this->numbers('limit=100&email=' . rawurlencode($fx['open']['user_email']));
+        $this->assertContains($fx['open']['number'], $mine);
+        $this->assertNotContains($fx['closed']['number'], $mine);
+    }
+
+    public function testSortAndPagingWithLinkHeader(): void
+    {
+        $all = $this->numbers('sort=number&order=asc&limit=100');
+        $sorted = $all;
+        sort($sorted, SORT_STRING);
+        $this->assertSame($sorted, $all);
+        $r = $this->get('/api/tickets-search.php?sort=number&order=asc&limit=2&offset=1');
+        $page = array_column($this->assertJsonOk($r), 'number');
+        $this->assertSame(array_slice($all, 1, 2), $page);
+        $this->assertStringContainsString('rel="prev"', $r['headers']['link'] ?? '');
+        $this->assertStringContainsString('offset=0', $r['headers']['link']);
+    }
+
+    public function testUpdatedSinceSupportsIncrementalSync(): void
+    {
+        $this->assertSame([], $this->numbers('updated_since=2099-01-01'));
+        $this->assertGreaterThanOrEqual(count(self::$fx['tickets']), count($this->numbers('updated_since=2000-01-01&limit=100')));
+    }
+
+    /** @dataProvider unknownNames */
+    public function testUnknownNamesAreErrorsNotDroppedFilters(string $query, string $message): void
+    {
+        $this->assertJsonError($this->get('/api/tickets-search.php?' . $query), 404, $message);
+    }
+
+    public static function unknownNames(): array
+    {
+        return [
+            ['status=No+Such+Status', "Status 'No Such Status' not found"],
+            ['department=No+Such+Dept', "Department 'No Such Dept' not found"],
+            ['staff=nobody-here', "Staff member 'nobody-here' not found"],
+            ['team=No+Team', "Team 'No Team' not found"],
+            ['topic=No+Topic', "Help Topic 'No Topic' not found"],
+            ['priority=No+Priority', "Priority 'No Priority' not found"],
+        ];
+    }
+
+    /** @dataProvider badValues */
+    public function testMalformedValuesAreBadRequests(string $query): void
+    {
+        $this->assertJsonError($this->get('/api/tickets-search.php?' . $query), 400);
+    }
+
+    public static function badValues(): array
+    {
+        return [['limit=0'], ['limit=ten'], ['offset=-5'], ['sort=random'], ['order=sideways'], ['overdue=perhaps'],
+            ['state=lost'], ['created_from=yesterday'], ['query=%FF%FE']];
+    }
+
+    public function testSearchNeedsSearchOrReadPermission(): void
+    {
+        $this->assertJsonOk($this->get('/api/tickets-search.php', 'read'));
+        $this->assertJsonError(
+            $this->get('/api/tickets-search.php', 'none'),
+            401,
+            'API key not authorized to search tickets'
+        );
+    }
+}
