@@ -14,6 +14,7 @@ use crate::error::{ApiError, Result};
 use crate::render::Node;
 use crate::sql::{placeholders, Param, Query, Row, Store, Tables};
 use crate::stats::{department_names, departments_query, parse_datetime, resolve_department};
+use crate::tickets::config_value;
 
 /// Default and largest page size (as the original).
 pub const DEFAULT_LIMIT: u64 = 20;
@@ -410,20 +411,22 @@ pub fn details_query(tables: &Tables, ids: &[i64]) -> Query {
              t.dept_id, COALESCE(d.name, dd.name), t.topic_id, ht.topic, t.created, t.updated, t.duedate, \
              t.staff_id, st.firstname, st.lastname, t.team_id, tm.name, t.sla_id, sla.name, \
              t.isoverdue, t.isanswered, \
-             (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'agent_name_format') \
+             {agent_format} \
              FROM {ticket} t \
              LEFT JOIN {cdata} cd ON cd.ticket_id = t.ticket_id \
              LEFT JOIN {prio} p ON p.priority_id = cd.priority \
-             LEFT JOIN {prio} dp ON dp.priority_id = (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'default_priority_id') \
+             LEFT JOIN {prio} dp ON dp.priority_id = {default_priority} \
              LEFT JOIN {status} s ON s.id = t.status_id \
              LEFT JOIN {dept} d ON d.id = t.dept_id \
-             LEFT JOIN {dept} dd ON dd.id = (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'default_dept_id') \
+             LEFT JOIN {dept} dd ON dd.id = {default_dept} \
              LEFT JOIN {topic} ht ON ht.topic_id = t.topic_id \
              LEFT JOIN {staff} st ON st.staff_id = t.staff_id \
              LEFT JOIN {team} tm ON tm.team_id = t.team_id \
              LEFT JOIN {sla} sla ON sla.id = t.sla_id \
              WHERE t.ticket_id IN ({ids})",
-            config = tables.t("config"),
+            agent_format = config_value(tables, "agent_name_format"),
+            default_priority = config_value(tables, "default_priority_id"),
+            default_dept = config_value(tables, "default_dept_id"),
             ticket = tables.t("ticket"),
             cdata = tables.t("ticket__cdata"),
             prio = tables.t("ticket_priority"),

@@ -91,10 +91,8 @@ pub fn aggregate_query(tables: &Tables, f: &Filters) -> Query {
 pub fn departments_query(tables: &Tables) -> Query {
     Query::new(
         format!(
-            "SELECT d.id, d.pid, d.name, \
-             (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'default_dept_id') \
-             FROM {dept} d ORDER BY d.id",
-            config = tables.t("config"),
+            "SELECT d.id, d.pid, d.name, {default_dept} FROM {dept} d ORDER BY d.id",
+            default_dept = crate::tickets::config_value(tables, "default_dept_id"),
             dept = tables.t("department"),
         ),
         vec![],
@@ -105,10 +103,8 @@ pub fn departments_query(tables: &Tables) -> Query {
 pub fn staff_query(tables: &Tables) -> Query {
     Query::new(
         format!(
-            "SELECT s.staff_id, s.firstname, s.lastname, \
-             (SELECT c.value FROM {config} c WHERE c.namespace = 'core' AND c.`key` = 'agent_name_format') \
-             FROM {staff} s ORDER BY s.staff_id",
-            config = tables.t("config"),
+            "SELECT s.staff_id, s.firstname, s.lastname, {agent_format} FROM {staff} s ORDER BY s.staff_id",
+            agent_format = crate::tickets::config_value(tables, "agent_name_format"),
             staff = tables.t("staff"),
         ),
         vec![],

@@ -51,7 +51,8 @@ mod col {
     pub const CLIENT_FORMAT: usize = 31;
 }
 
-fn config_value(tables: &Tables, key: &str) -> String {
+/// A subquery reading osTicket's core setting `key` (a fixed name, never input).
+pub fn config_value(tables: &Tables, key: &str) -> String {
     format!(
         "(SELECT c.value FROM {} c WHERE c.namespace = 'core' AND c.`key` = '{key}')",
         tables.t("config")
