@@ -147,6 +147,14 @@ class ApiEndpointsPlugin extends Plugin
         if (extension_loaded('osticket_api') && is_file($htaccess) && is_writable($htaccess)) {
             file_put_contents($htaccess, osticket_api_htaccess((string) file_get_contents($htaccess), false));
         }
+        if (extension_loaded('osticket_api')) {
+            try {
+                osticket_api_uninstall(self::runtimeConfig());
+            } catch (Throwable $e) {
+                // The files are gone; indexes left behind cost space, not correctness.
+                error_log('API Endpoints plugin: ' . $e->getMessage());
+            }
+        }
     }
 
     private static function apiDir(): string

@@ -53,6 +53,72 @@ pub fn install(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
         have.insert((*column).to_owned());
         done.push(format!("added column {}.{column}", tables.raw("api_key")));
     }
+    done.extend(install_indexes(store, tables)?);
+    Ok(done)
+}
+
+/// Indexes the extension's queries need and osTicket 1.18 lacks: `(name, table, columns)`.
+/// Created on enable, dropped on uninstall; osTicket's own columns and indexes are never changed.
+/// * `number`: every lookup by ticket number (get, subtickets, search by number) scans the table
+///   without it;
+/// * `updated`: `sort=updated` and `updated_since` (incremental sync);
+/// * the stats aggregate reads this narrow covering index instead of whole ticket rows.
+pub const INDEXES: &[(&str, &str, &str)] = &[
+    ("osticket_api_number", "ticket", "`number`"),
+    ("osticket_api_updated", "ticket", "`updated`"),
+    (
+        "osticket_api_stats",
+        "ticket",
+        "`dept_id`, `staff_id`, `status_id`, `isoverdue`",
+    ),
+];
+
+/// The names of our indexes that exist on `table`.
+pub fn indexes_query(tables: &Tables, table: &str) -> Query {
+    Query::new(
+        "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME LIKE 'osticket\\_api\\_%'",
+        vec![Param::from(tables.raw(table))],
+    )
+}
+
+/// Creates the missing indexes of [`INDEXES`]; returns one line per change.
+pub fn install_indexes(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    for (name, table, columns) in INDEXES {
+        let have: BTreeSet<String> = store
+            .rows(&indexes_query(tables, table))?
+            .iter()
+            .map(|r| r.text(0))
+            .collect();
+        if !have.contains(*name) {
+            store.execute(&Query::new(
+                format!("CREATE INDEX `{name}` ON {} ({columns})", tables.t(table)),
+                vec![],
+            ))?;
+            done.push(format!("added index {name} on {}", tables.raw(table)));
+        }
+    }
+    Ok(done)
+}
+
+/// Drops the indexes of [`INDEXES`] that exist (uninstall); returns one line per change.
+pub fn drop_indexes(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    for (name, table, _) in INDEXES {
+        let have: BTreeSet<String> = store
+            .rows(&indexes_query(tables, table))?
+            .iter()
+            .map(|r| r.text(0))
+            .collect();
+        if have.contains(*name) {
+            store.execute(&Query::new(
+                format!("DROP INDEX `{name}` ON {}", tables.t(table)),
+                vec![],
+            ))?;
+            done.push(format!("dropped index {name} on {}", tables.raw(table)));
+        }
+    }
     Ok(done)
 }
 

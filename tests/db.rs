@@ -544,6 +544,25 @@ fn database_behaviour() {
     let tables = Tables::new("ost_").unwrap();
     let mut store = MysqlStore::new(&cfg.db);
     assert!(schema::install(&mut store, &tables).unwrap().is_empty());
+    let ours = |store: &mut MysqlStore| {
+        store
+            .rows(&schema::indexes_query(&tables, "ticket"))
+            .unwrap()
+            .len()
+    };
+    assert_eq!(ours(&mut store), schema::INDEXES.len());
+    assert_eq!(
+        schema::drop_indexes(&mut store, &tables).unwrap().len(),
+        schema::INDEXES.len()
+    );
+    assert_eq!(ours(&mut store), 0);
+    assert!(schema::drop_indexes(&mut store, &tables)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        schema::install_indexes(&mut store, &tables).unwrap().len(),
+        schema::INDEXES.len()
+    );
     let granted = [("read", 2i64)].into_iter().collect();
     schema::save_grid(&mut store, &tables, &granted).unwrap();
     let keys = schema::keys(&mut store, &tables).unwrap();

@@ -58,6 +58,14 @@ pub fn osticket_api_install(config: &ZendHashTable) -> PhpResult<Vec<String>> {
     with_store(config, |store, tables| schema::install(store, tables))
 }
 
+/// Drops the indexes the plugin added (uninstall); the permission columns stay so that a
+/// reinstall keeps every key's grants. Returns what was done.
+#[php_function]
+#[php(name = "osticket_api_uninstall")]
+pub fn osticket_api_uninstall(config: &ZendHashTable) -> PhpResult<Vec<String>> {
+    with_store(config, |store, tables| schema::drop_indexes(store, tables))
+}
+
 /// The HTML permission grid of the config page (every value escaped, keys shortened).
 #[php_function]
 #[php(name = "osticket_api_permission_grid")]
@@ -128,6 +136,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(osticket_api_version))
         .function(wrap_function!(osticket_api_endpoints))
         .function(wrap_function!(osticket_api_install))
+        .function(wrap_function!(osticket_api_uninstall))
         .function(wrap_function!(osticket_api_permission_grid))
         .function(wrap_function!(osticket_api_save_permissions))
         .function(wrap_function!(osticket_api_htaccess))

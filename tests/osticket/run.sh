@@ -49,6 +49,8 @@ check ".htaccess block inserted" 1 "$(grep -c 'BEGIN API Endpoints plugin' "$OST
 check "permission columns added in order" \
   "can_create_tickets can_update_tickets can_read_tickets can_search_tickets can_delete_tickets can_read_stats can_manage_subtickets" \
   "$(db_root -N osticket -e "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ' ') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'osticket' AND TABLE_NAME = 'ost_api_key' AND COLUMN_NAME LIKE 'can\\_%' AND COLUMN_NAME <> 'can_exec_cron'")"
+our_indexes() { db_root -N osticket -e "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'osticket' AND INDEX_NAME LIKE 'osticket\\_api\\_%'"; }
+check "indexes added on enable" 3 "$(our_indexes)"
 check "enabled plugin answers" 200 "$(code)"
 plugin disable >/dev/null
 check "disabled plugin answers 404" 404 "$(code)"
@@ -57,6 +59,7 @@ check "disabled plugin answers JSON" "application/json; charset=UTF-8" \
 plugin enable >/dev/null
 check "re-enabled plugin answers" 200 "$(code)"
 plugin uninstall >/dev/null
+check "uninstall drops the indexes" 0 "$(our_indexes)"
 check "uninstall removes the entry scripts" 0 "$(find "$OST_ROOT/api" -name 'tickets-*.php' | wc -l)"
 check "uninstall restores .htaccess byte for byte" same \
   "$(cmp -s "$OST_ROOT/api/.htaccess" "$OSTICKET_SRC/api/.htaccess" && echo same)"
