@@ -1,76 +1,194 @@
 #!/usr/bin/env bash
-# The real-osTicket suite: installs osTicket 1.18 from $OSTICKET_SRC with its web installer,
-# installs and enables the plugin through osTicket's plugin manager, seeds data through osTicket's
-# own models, runs the HTTP suite against it, then checks disable, enable and uninstall.
-# Prints `http (real-osticket): ...` and `real-osticket lifecycle: N passed, N failed`.
+# The real-osTicket suite: installs osTicket 1.18 from $OSTICKET_SRC with its own web installer,
+# installs the API Endpoints plugin through osTicket's plugin manager (as the admin panel does),
+# seeds reference data through osTicket's own models and API, runs the HTTP suite against it, then
+# checks the plugin lifecycle: disable, enable, instance off/on, uninstall, and that osTicket core's
+# ticket API (with its e-mail alert) still works afterwards.
+#
+#   OSTICKET_SRC=/path/to/osTicket-v1.18.1 tests/osticket/run.sh
+#
+# Prints `http (real-osticket): N passed, N failed, N skipped` (from tests/http/run.sh) and
+# `real-osticket lifecycle: N passed, N failed`; exits non-zero when anything failed.
+# Env: OSTICKET_SRC; OST_WEB_ROOT (default $STATE_DIR/osticket-www, so that the stand-in web roots
+# stay untouched); OST_DB_NAME (default osticket); the stack settings of scripts/lib.sh.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$REPO"
 
 if [ -z "${OSTICKET_SRC:-}" ]; then
-  echo "real-osTicket suite: skipped (OSTICKET_SRC is not set; osTicket is in no package registry this machine reaches)"
+  echo "real-osTicket suite: skipped (OSTICKET_SRC is not set; osTicket is in no package registry this machine reaches, so point OSTICKET_SRC at a checkout of osTicket v1.18.x to run it)"
   exit 0
 fi
-OST_ROOT="$STATE_DIR/osticket-www"
-export WEB_ROOT="$OST_ROOT"
+[ -f "$OSTICKET_SRC/main.inc.php" ] || die "OSTICKET_SRC=$OSTICKET_SRC is not an osTicket source tree"
+export OSTICKET_SRC
+export WEB_ROOT="${OST_WEB_ROOT:-$STATE_DIR/osticket-www}"
+export OST_DB_NAME="${OST_DB_NAME:-osticket}"
+export OST_ADMIN_EMAIL="${OST_ADMIN_EMAIL:-admin@example.com}"
 BASE="http://127.0.0.1:$HTTP_PORT"
 FIXTURES="$STATE_DIR/osticket-fixtures.json"
-
-bash scripts/stack.sh start >/dev/null 2>&1 || die "the stack did not start"
-bash tests/osticket/install.sh
-bash scripts/package-plugin.sh "$OST_ROOT/include/plugins/api-endpoints" 2>/dev/null
-chown -R www-data:www-data "$OST_ROOT"
-plugin() { php -d "extension=$EXT_SO" tests/osticket/plugin.php "$OST_ROOT" "$@"; }
-plugin install api-endpoints
-php -d "extension=$EXT_SO" tests/osticket/seed.php "$OST_ROOT" "$FIXTURES" "$BASE"
-
-status=0
-FIXTURES_JSON="$FIXTURES" HTTP_SUITE_NAME=real-osticket bash tests/http/run.sh || status=1
+PLUGIN_DIR="$WEB_ROOT/include/plugins/api-endpoints"
+NAME="real-osticket lifecycle"
 
 passed=0
 failed=0
+summary_done=0
 check() { # check DESCRIPTION EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    log "lifecycle FAILED: $1: expected '$2', got '$3'"
+    log "$NAME FAILED: $1: expected '$2', got '$3'"
   fi
 }
-fx() { php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["keys"]["all"], " ", $f["tickets"]["open"]["number"], "\n";' "$FIXTURES"; }
-read -r key number < <(fx)
-url="$BASE/api/tickets-get.php/$number.json"
-code() { curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "$url"; }
+summary() {
+  summary_done=1
+  echo "$NAME: $passed passed, $failed failed"
+}
+# A setup step that dies still leaves a count line (counted as one failure) for the test runner.
+tmp=""
+on_exit() {
+  local rc=$?
+  [ -z "$tmp" ] || rm -rf "$tmp"
+  if [ "$summary_done" = 0 ]; then
+    [ "$rc" -ne 0 ] && failed=$((failed + 1))
+    summary
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
 
-check "entry scripts deployed" "$(php -d "extension=$EXT_SO" -r 'echo count(osticket_api_endpoints());')" \
-  "$(find "$OST_ROOT/api" -name 'tickets-*.php' | wc -l)"
-check ".htaccess block inserted" 1 "$(grep -c 'BEGIN API Endpoints plugin' "$OST_ROOT/api/.htaccess")"
-check "permission columns added in order" \
-  "can_create_tickets can_update_tickets can_read_tickets can_search_tickets can_delete_tickets can_read_stats can_manage_subtickets" \
-  "$(db_root -N osticket -e "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ' ') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'osticket' AND TABLE_NAME = 'ost_api_key' AND COLUMN_NAME LIKE 'can\\_%' AND COLUMN_NAME <> 'can_exec_cron'")"
-our_indexes() { db_root -N osticket -e "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'osticket' AND INDEX_NAME LIKE 'osticket\\_api\\_%'"; }
-check "indexes added on enable" 3 "$(our_indexes)"
+[ -f "$EXT_SO" ] || die "the extension $EXT_SO is not built (cargo build --lib)"
+# CLI runs load the extension as php-fpm does, and send any mail to the sink too.
+sink="$STATE_DIR/mail/sink.sh"
+ostphp() { php -d "extension=$EXT_SO" -d "sendmail_path=$sink" "$@"; }
+plugin() { ostphp tests/osticket/plugin.php "$WEB_ROOT" "$@"; }
+json_field() { php -r '$d = json_decode(stream_get_contents(STDIN), true); foreach (array_slice($argv, 1) as $k) { $d = $d[$k] ?? null; } echo is_bool($d) ? ($d ? "true" : "false") : (is_array($d) ? json_encode($d) : $d);' "$@"; }
+db_value() { db_root -N "$OST_DB_NAME" -e "$1"; }
+
+log "starting the stack (web root $WEB_ROOT)"
+stack_log="$STATE_DIR/osticket-stack.log"
+mkdir -p "$STATE_DIR"
+bash scripts/stack.sh start >"$stack_log" 2>&1 || {
+  tail -n 20 "$stack_log" >&2
+  die "the stack did not start (log: $stack_log)"
+}
+
+bash tests/osticket/install.sh
+
+log "packaging the plugin into $PLUGIN_DIR and installing it through osTicket's plugin manager"
+# php-plugin/ is the plugin directory, api/ its entry scripts (deployed into osTicket's api/ on enable).
+if [ -f scripts/package-plugin.sh ]; then
+  bash scripts/package-plugin.sh "$PLUGIN_DIR" 2>/dev/null
+else
+  rm -rf "$PLUGIN_DIR"
+  mkdir -p "$PLUGIN_DIR/api"
+  cp -R php-plugin/. "$PLUGIN_DIR/"
+  cp api/*.php "$PLUGIN_DIR/api/"
+  chmod -R a+rX "$PLUGIN_DIR"
+fi
+if is_root; then
+  chown -R www-data:www-data "$PLUGIN_DIR"
+fi
+installed="$(plugin install api-endpoints)" || die "plugin.php install failed"
+check "plugin id after install" "com.osticket:api-endpoints" "$(json_field plugin_id <<<"$installed")"
+check "plugin active after install" true "$(json_field active <<<"$installed")"
+check "plugin instance active after install" true "$(json_field instance_active <<<"$installed")"
+check "entry script tickets-get.php deployed" yes "$([ -f "$WEB_ROOT/api/tickets-get.php" ] && echo yes)"
+check "every entry script deployed" \
+  "$(ostphp -r 'echo implode(" ", array_map(fn ($e) => "$e.php", osticket_api_endpoints()));' | tr ' ' '\n' | sort | tr '\n' ' ')" \
+  "$(cd "$WEB_ROOT/api" && find . -maxdepth 1 -name 'tickets-*.php' -printf '%f\n' | sort | tr '\n' ' ')"
+check ".htaccess block inserted" yes "$(grep -q 'API Endpoints' "$WEB_ROOT/api/.htaccess" && echo yes)"
+perm_columns() {
+  db_value "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ' ') FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = '$OST_DB_NAME' AND TABLE_NAME = 'ost_api_key' AND COLUMN_NAME LIKE 'can\\_%' AND COLUMN_NAME <> 'can_exec_cron'"
+}
+PERMS="can_create_tickets can_update_tickets can_read_tickets can_search_tickets can_delete_tickets can_read_stats can_manage_subtickets"
+check "permission columns added in the original's order" "$PERMS" "$(perm_columns)"
+our_indexes() {
+  db_value "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS
+    WHERE TABLE_SCHEMA = '$OST_DB_NAME' AND INDEX_NAME LIKE 'osticket\\_api\\_%'"
+}
+check "the extension's indexes added on enable" 3 "$(our_indexes)"
+
+log "seeding reference data into $FIXTURES"
+ostphp tests/osticket/seed.php "$WEB_ROOT" "$FIXTURES" "$BASE"
+
+status=0
+if [ -f tests/http/run.sh ]; then
+  FIXTURES_JSON="$FIXTURES" HTTP_SUITE_NAME=real-osticket bash tests/http/run.sh || status=1
+else
+  echo "http (real-osticket): skipped (tests/http/run.sh does not exist)"
+fi
+
+# ---- lifecycle -----------------------------------------------------------------------------------
+key="$(json_field keys all <"$FIXTURES")"
+number="$(json_field tickets open number <"$FIXTURES")"
+url="$BASE/api/tickets-get.php/$number.json"
+# get: "<status> <content type>" of a GET of the open ticket with the `all` key; the body in $tmp/body.
+tmp="$(mktemp -d)"
+get() { curl -sS --max-time 60 -o "$tmp/body" -w '%{http_code} %{content_type}' -H "X-API-Key: $key" "$url"; }
+# refused: "yes" when the answer is a JSON error with status 404 or 503 (the plugin is off).
+refused() {
+  local r code
+  r="$(get)" || return 0
+  code="${r%% *}"
+  if [[ "$code" =~ ^(404|503)$ ]] && [[ "${r#* }" == application/json* ]] &&
+    [ "$(json_field error <"$tmp/body")" = true ]; then
+    echo yes
+  else
+    echo "HTTP $r: $(head -c 200 "$tmp/body")"
+  fi
+}
+code() { local r; r="$(get)" || true; echo "${r%% *}"; }
+
 check "enabled plugin answers" 200 "$(code)"
 plugin disable >/dev/null
-check "disabled plugin answers 404" 404 "$(code)"
-check "disabled plugin answers JSON" "application/json; charset=UTF-8" \
-  "$(curl -s -o /dev/null -w '%{content_type}' -H "X-API-Key: $key" "$url")"
+check "disabled plugin (list toggle) answers a JSON 404/503" yes "$(refused)"
 plugin enable >/dev/null
 check "re-enabled plugin answers" 200 "$(code)"
-plugin uninstall >/dev/null
-check "uninstall drops the indexes" 0 "$(our_indexes)"
-check "uninstall removes the entry scripts" 0 "$(find "$OST_ROOT/api" -name 'tickets-*.php' | wc -l)"
-check "uninstall restores .htaccess byte for byte" same \
-  "$(cmp -s "$OST_ROOT/api/.htaccess" "$OSTICKET_SRC/api/.htaccess" && echo same)"
-check "osTicket's own API files stay" yes \
-  "$([ -f "$OST_ROOT/api/http.php" ] && [ -f "$OST_ROOT/api/api.inc.php" ] && echo yes)"
-check "permission columns kept for a reinstall" 1 \
-  "$(db_root -N osticket -e "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'osticket' AND TABLE_NAME = 'ost_api_key' AND COLUMN_NAME = 'can_read_tickets'")"
-check "osTicket core still creates tickets" 201 "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
-  -H "X-API-Key: $key" -H 'Content-Type: application/json' \
-  -d '{"name":"Jane Doe","email":"jane@example.com","subject":"after uninstall","message":"core API"}' \
-  "$BASE/api/tickets.json")"
-echo "real-osticket lifecycle: $passed passed, $failed failed"
+plugin disable-instance >/dev/null
+check "plugin with its instance disabled answers a JSON 404/503" yes "$(refused)"
+plugin enable-instance >/dev/null
+check "plugin with its instance re-enabled answers" 200 "$(code)"
+
+uninstalled="$(plugin uninstall)" || die "plugin.php uninstall failed"
+check "plugin row gone after uninstall" false "$(json_field installed <<<"$uninstalled")"
+check "uninstall removes the entry scripts" 0 "$(find "$WEB_ROOT/api" -maxdepth 1 -name 'tickets-*.php' | wc -l)"
+check "uninstall removes the .htaccess block" 0 "$(grep -c 'API Endpoints' "$WEB_ROOT/api/.htaccess" || true)"
+check "uninstall restores osTicket's .htaccess byte for byte" same \
+  "$(cmp -s "$WEB_ROOT/api/.htaccess" "$OSTICKET_SRC/api/.htaccess" && echo same)"
+check "osTicket's own api/http.php and api/api.inc.php stay" yes \
+  "$([ -f "$WEB_ROOT/api/http.php" ] && [ -f "$WEB_ROOT/api/api.inc.php" ] && echo yes)"
+check "permission columns kept for a reinstall or upgrade" "$PERMS" "$(perm_columns)"
+check "the extension's indexes dropped on uninstall" 0 "$(our_indexes)"
+check "entry script URL gone after uninstall" 404 "$(code)"
+
+# osTicket core's own ticket API still creates tickets, and its new-ticket alert reaches the sink.
+sink_before="$(stat -c %s "$MAIL_SINK" 2>/dev/null || echo 0)"
+created="$(curl -sS --max-time 60 -o "$tmp/body" -w '%{http_code}' -X POST -H "X-API-Key: $key" \
+  -H 'Content-Type: application/json' \
+  -d '{"name":"Core Client","email":"core.client@example.com","subject":"after uninstall","message":"created by osTicket core"}' \
+  "$BASE/api/tickets.json")" || created=000
+check "core POST /api/tickets.json after uninstall" 201 "$created"
+new_number="$(tr -d '[:space:]' <"$tmp/body")"
+check "core answers the new ticket's number" 1 \
+  "$(db_value "SELECT COUNT(*) FROM ost_ticket WHERE number = '${new_number//[^0-9A-Za-z-]/}'")"
+# The alert: to the administrator, subject "New Ticket Alert", the ticket number in a base64 text
+# part (osTicket's mails have CRLF line ends).
+alert="$(tail -c +"$((sink_before + 1))" "$MAIL_SINK" 2>/dev/null | php -r '
+  [$self, $admin, $number, $separator] = $argv;
+  foreach (explode($separator, stream_get_contents(STDIN)) as $mail) {
+      if (!preg_match("/^To: (.*)$/m", $mail, $to) || stripos($to[1], $admin) === false) continue;
+      if (!preg_match("/^Subject: (.*)$/m", $mail, $s) || iconv_mime_decode(trim($s[1]), 0, "UTF-8") !== "New Ticket Alert") continue;
+      preg_match_all("~\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)\r?\n~", $mail, $parts);
+      foreach ($parts[1] as $b64) {
+          if (strpos((string) base64_decode(preg_replace("/\s+/", "", $b64)), "#$number") !== false) { echo "yes"; exit; }
+      }
+  }
+  echo "no";' "$OST_ADMIN_EMAIL" "$new_number" "$MAIL_SEPARATOR")" || alert=error
+check "core's new-ticket alert reached the mail sink" yes "$alert"
+
+summary
 [ "$failed" -eq 0 ] || status=1
 exit "$status"

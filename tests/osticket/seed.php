@@ -3,171 +3,358 @@
 declare(strict_types=1);
 
 /*
- * Creates the HTTP suite's reference data in a real osTicket 1.18 (API keys, departments, staff,
- * a team, tickets with messages, responses, notes and an attachment, parent/child links) and
- * writes the fixtures JSON the suite reads.
+ * Creates the reference data of the HTTP suite in a real, freshly installed osTicket 1.18 through
+ * osTicket's own models and APIs (as the admin panel, the agent panel and the core REST API would),
+ * and writes the fixtures JSON the suite reads.
  *
- *   php tests/osticket/seed.php <osTicket root> <fixtures.json> <base url>
+ *   php tests/osticket/seed.php [<osTicket root>] <fixtures.json> [<base url>]
  *
- * Tickets are created through osTicket's own API and models, so numbering, threads and files are
- * osTicket's. The plugin must be installed first (it adds the permission columns).
+ * The osTicket root is the first argument when it is an osTicket directory, else $WEB_ROOT; the base
+ * URL defaults to osTicket's helpdesk_url. Run it once per fresh install (tests/osticket/install.sh),
+ * after the API Endpoints plugin has been installed (it adds the permission columns to api_key).
+ *
+ * What it creates:
+ *   API keys (API::add, then the plugin's permission columns with a prepared statement); an SLA, a
+ *   department "Parent Dept" with the sub-department "Sales & Support / Ünits <2>", an agent with
+ *   access to both, a team, a help topic routing to the sub-department (admin-panel models);
+ *   tickets through core's API controller (TicketApiController: the JSON parser's fixup, validation
+ *   with attachment upload, createTicket), an agent's reply and internal note (postReply, postNote),
+ *   a close (setStatus), a parent/child link (Ticket::merge as the agent panel's "Link"), an
+ *   assignment to the agent and the team (assignToStaff, assignToTeam); and a canned response with
+ *   an attached file (a file that belongs to no ticket).
  */
 
-[$self, $root, $out, $base] = $argv + [null, null, null, null];
-if (!$root || !$out || !$base || !is_file($root . '/main.inc.php')) {
-    fwrite(STDERR, "usage: php {$self} <osTicket root> <fixtures.json> <base url>\n");
-    exit(2);
-}
-require __DIR__ . '/bootstrap.php';
-osticket_cli_bootstrap($root);
-require $root . '/main.inc.php';
+const PERMISSIONS = ['can_update_tickets', 'can_read_tickets', 'can_search_tickets', 'can_delete_tickets',
+    'can_read_stats', 'can_manage_subtickets'];
+const STAFF_USERNAME = 'ada';
+const SUB_DEPT_NAME = 'Sales & Support / Ünits <2>';
+// A 1x1 PNG.
+const PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 function fail(string $message): void
 {
-    fwrite(STDERR, "seed: {$message}\n");
+    fwrite(STDERR, "seed.php: {$message}\n");
     exit(1);
 }
 
-function sql(string $query, array $args = []): void
+$args = array_slice($argv, 1);
+$root = null;
+if ($args && is_file($args[0] . '/main.inc.php')) {
+    $root = array_shift($args);
+} elseif (getenv('WEB_ROOT') && is_file(getenv('WEB_ROOT') . '/main.inc.php')) {
+    $root = getenv('WEB_ROOT');
+}
+[$out, $base] = $args + [null, null];
+if ($root === null || !$out) {
+    fwrite(STDERR, "usage: php {$argv[0]} [<osTicket root>] <fixtures.json> [<base url>]\n"
+        . ($root === null ? "(no osTicket root: pass it or set WEB_ROOT)\n" : ''));
+    exit(2);
+}
+$root = rtrim(realpath($root), '/');
+
+require __DIR__ . '/bootstrap.php';
+osticket_cli_bootstrap($root);
+define('DISABLE_SESSION', true);
+$booted = false;
+register_shutdown_function(function () use (&$booted) {
+    if (!$booted) {
+        fwrite(STDERR, "seed.php: osTicket's bootstrap ended the script (is the installation complete?)\n");
+        exit(1);
+    }
+});
+require $root . '/main.inc.php';
+$booted = true;
+require_once INCLUDE_DIR . 'api.tickets.php';
+require_once INCLUDE_DIR . 'class.canned.php';
+
+/** @var OsticketConfig $cfg */
+$base = rtrim($base ?: (string) $cfg->getUrl(), '/');
+
+// ---- preconditions -----------------------------------------------------------------------------
+$columns = [];
+$res = db_query('SHOW COLUMNS FROM ' . API_KEY_TABLE);
+while ($res && ($row = db_fetch_array($res))) {
+    $columns[] = $row['Field'];
+}
+if ($missing = array_diff(PERMISSIONS, $columns)) {
+    fail(API_KEY_TABLE . ' lacks the column(s) ' . implode(', ', $missing) . ': the API Endpoints plugin must be '
+        . 'installed first (it adds them on enable): php tests/osticket/plugin.php install api-endpoints');
+}
+if ($cfg->verifyEmailAddrs()) {
+    fail("osTicket checks e-mail domains in DNS (verify_email_addrs=1), so ticket creation fails offline: "
+        . 'install with tests/osticket/install.sh, which turns it off');
+}
+if (Staff::lookup(['username' => STAFF_USERNAME])) {
+    fail('this osTicket is already seeded (agent ' . STAFF_USERNAME . ' exists); '
+        . 'reinstall it with tests/osticket/install.sh');
+}
+
+/** Fails with osTicket's error list unless $ok. */
+function check($ok, string $what, array $errors = [])
 {
-    $query = vsprintf($query, array_map('db_input', $args));
-    if (!db_query($query)) {
-        fail('query failed: ' . db_error() . " ({$query})");
+    if (!$ok) {
+        fail($what . ' failed' . ($errors ? ': ' . json_encode($errors, JSON_UNESCAPED_UNICODE) : ''));
+    }
+    return $ok;
+}
+
+/** Runs $fn as the given agent ($thisstaff), or as nobody (API, system). */
+function as_agent(?Staff $staff, callable $fn)
+{
+    $previous = $GLOBALS['thisstaff'] ?? null;
+    $GLOBALS['thisstaff'] = $staff;
+    try {
+        return $fn();
+    } finally {
+        $GLOBALS['thisstaff'] = $previous;
     }
 }
 
-function insert_id(string $query, array $args = []): int
+/** What the admin panel does on "Add New <thing>": $model->update($_POST, $errors). */
+function admin_create($model, array $vars, string $what)
 {
-    sql($query, $args);
-    return (int) db_insert_id();
+    $errors = [];
+    check($model->update($vars, $errors) && $model->getId(), "creating {$what}", $errors);
+    return $model;
 }
 
-$columns = array_column(db_assoc_array(db_query('SHOW COLUMNS FROM ' . API_KEY_TABLE)), 'Field');
-$perms = ['can_update_tickets', 'can_read_tickets', 'can_search_tickets', 'can_delete_tickets',
-    'can_read_stats', 'can_manage_subtickets'];
-if (array_diff($perms, $columns)) {
-    fail('the permission columns are missing: install the API Endpoints plugin first');
-}
-
-// API keys.
-$keyDefs = [
-    'all' => ['127.0.0.1', 1, array_merge(['can_create_tickets'], $perms)],
+// ---- API keys: the admin panel's "Add New API Key", then the plugin's permission columns ---------
+$all = array_merge(['can_create_tickets'], PERMISSIONS);
+$grants = [
+    // name => [ipaddr, isactive, granted columns]
+    'all' => ['127.0.0.1', 1, $all],
     'read' => ['127.0.0.1', 1, ['can_read_tickets']],
     'none' => ['127.0.0.1', 1, []],
-    'inactive' => ['127.0.0.1', 0, array_merge(['can_create_tickets'], $perms)],
-    'other_ip' => ['10.9.8.7', 1, array_merge(['can_create_tickets'], $perms)],
+    'inactive' => ['127.0.0.1', 0, $all],
+    'other_ip' => ['10.9.8.7', 1, $all],
     'stats' => ['127.0.0.1', 1, ['can_read_stats']],
     'subtickets' => ['127.0.0.1', 1, ['can_manage_subtickets']],
 ];
+/** @var mysqli $mysqli osTicket's connection (include/mysqli.php) */
+$mysqli = $GLOBALS['__db'];
+$stmt = $mysqli->prepare('UPDATE ' . API_KEY_TABLE . ' SET '
+    . implode(', ', array_map(fn ($c) => "`{$c}` = ?", $all)) . ' WHERE id = ?')
+    ?: fail('preparing the permission update failed: ' . $mysqli->error);
 $keys = [];
-foreach ($keyDefs as $name => [$ip, $active, $grants]) {
-    $key = strtoupper(bin2hex(random_bytes(16)));
-    $set = [];
-    foreach (array_merge(['can_create_tickets'], $perms) as $col) {
-        $set[] = sprintf('`%s` = %d', $col, in_array($col, $grants, true) ? 1 : 0);
-    }
-    sql('INSERT INTO ' . API_KEY_TABLE . ' SET isactive = %s, ipaddr = %s, apikey = %s, notes = %s, '
-        . implode(', ', $set) . ', created = NOW(), updated = NOW()', [$active, $ip, $key, "test key {$name}"]);
-    $keys[$name] = $key;
-}
-
-// Departments: a parent and a sub-department with a name that is not an XML name.
-$now = 'NOW()';
-$parentId = insert_id('INSERT INTO ' . DEPT_TABLE . " SET name = %s, signature = '', flags = 4, ispublic = 1, "
-    . "created = $now, updated = $now", ['Parent Dept']);
-sql('UPDATE ' . DEPT_TABLE . ' SET path = %s WHERE id = %s', ["/{$parentId}/", $parentId]);
-$subName = 'Sales & Support / Ünits <2>';
-$subId = insert_id('INSERT INTO ' . DEPT_TABLE . " SET pid = %s, name = %s, signature = '', flags = 4, "
-    . "ispublic = 1, created = $now, updated = $now", [$parentId, $subName]);
-sql('UPDATE ' . DEPT_TABLE . ' SET path = %s WHERE id = %s', ["/{$parentId}/{$subId}/", $subId]);
-
-// A staff member and a team.
-$staffId = insert_id('INSERT INTO ' . STAFF_TABLE . " SET dept_id = 1, role_id = 1, username = %s, "
-    . "firstname = %s, lastname = %s, email = %s, signature = '', isactive = 1, isvisible = 1, "
-    . "created = $now, updated = $now", ['ada', 'Ada', 'Lovelace', 'ada@example.com']);
-$teamId = insert_id('INSERT INTO ' . TEAM_TABLE . " SET name = %s, flags = 1, created = $now, updated = $now",
-    ['Night Shift']);
-$staff = Staff::lookup($staffId) ?: fail('staff not found');
-
-// Tickets, created through osTicket's API controller logic (TicketApiController::createTicket).
-$png = base64_decode(
-    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
-);
-function create_ticket(array $vars): Ticket
-{
+foreach ($grants as $name => [$ip, $active, $granted]) {
+    $values = array_map(fn ($c) => in_array($c, $granted, true) ? 1 : 0, $all);
     $errors = [];
-    $vars += ['source' => 'API', 'ip' => '127.0.0.1'];
-    // Created as the API does: no agent logged in.
-    $GLOBALS['thisstaff'] = null;
-    $ticket = Ticket::create($vars, $errors, 'API', false, false);
-    if (!$ticket) {
-        fail('Ticket::create failed: ' . json_encode($errors));
-    }
-    return $ticket;
+    $id = API::add([
+        'ipaddr' => $ip,
+        'isactive' => $active,
+        'can_create_tickets' => $values[0],
+        'can_exec_cron' => 0,
+        'notes' => "HTTP suite key '{$name}'",
+    ], $errors);
+    check($id, "API::add({$name})", $errors);
+    $params = array_merge($values, [(int) $id]);
+    $stmt->bind_param(str_repeat('i', count($params)), ...$params);
+    check($stmt->execute(), "granting the permissions of key {$name}", [$stmt->error]);
+    $stored = db_fetch_array(db_query('SELECT ' . implode(', ', $all) . ' FROM ' . API_KEY_TABLE
+        . ' WHERE id = ' . db_input($id)));
+    check(array_map('intval', array_values($stored)) === $values, "granting the permissions of key {$name}", $stored);
+    $keys[$name] = API::lookup($id)->getKey();
+}
+$stmt->close();
+
+// ---- admin-panel objects -------------------------------------------------------------------------
+$sla = admin_create(SLA::create(), [
+    'name' => 'Gold 8h', 'grace_period' => 8, 'isactive' => 1, 'schedule_id' => 0, 'notes' => '',
+], 'the SLA');
+$parent = admin_create(Dept::create(), [
+    'name' => 'Parent Dept', 'pid' => 0, 'ispublic' => 1, 'status' => 'active', 'signature' => '',
+], 'the department Parent Dept');
+// The admin form strips tags from names (Format::striptags), so "<2>" cannot be typed in: create it
+// with the tag-free part, then store the exact name through the model (as an import would).
+$sub = admin_create(Dept::create(), [
+    'name' => 'Sales & Support / Units', 'pid' => $parent->getId(), 'sla_id' => $sla->getId(),
+    'ispublic' => 1, 'status' => 'active', 'signature' => '',
+], 'the sub-department');
+$sub->name = SUB_DEPT_NAME;
+check($sub->save(), 'renaming the sub-department');
+
+$deptAccess = [$parent->getId(), $sub->getId()];
+$staff = admin_create(Staff::create(), [
+    'username' => STAFF_USERNAME, 'firstname' => 'Ada', 'lastname' => 'Lovelace', 'email' => 'ada@example.com',
+    'dept_id' => $cfg->getDefaultDeptId(), 'role_id' => 1, 'isvisible' => 1, 'backend' => '', 'perms' => [],
+    'passwd1' => 'Agent-pass-123', 'passwd2' => 'Agent-pass-123',
+    'dept_access' => $deptAccess, 'dept_access_role' => array_fill_keys($deptAccess, 1),
+    'dept_access_alerts' => array_fill_keys($deptAccess, 1),
+], 'the agent ' . STAFF_USERNAME);
+$team = admin_create(Team::create(), [
+    'name' => 'Night Shift', 'isenabled' => 1, 'lead_id' => $staff->getId(), 'members' => [$staff->getId()],
+    'notes' => '',
+], 'the team');
+// No 'isactive' here: Topic::update() copies it into a column 1.18 no longer has ('status' replaced it).
+$topic = admin_create(Topic::create(), [
+    'topic' => 'Ünits & Parts', 'dept_id' => $sub->getId(), 'sla_id' => $sla->getId(), 'priority_id' => 0,
+    'status' => 'active', 'ispublic' => 1, 'notes' => '',
+], 'the help topic');
+
+// ---- tickets through core's REST API logic (no HTTP: the plugin may shadow POST /api/tickets) ---
+/** Creates a ticket from a JSON request body exactly as POST /api/tickets.json does after the key check. */
+function api_create(array $body): Ticket
+{
+    return as_agent(null, function () use ($body) {
+        $api = new TicketApiController('cli'); // CLI: errors are thrown (TicketApiError), not sent
+        $data = ApiJsonDataParser::fixup(json_decode(json_encode($body), true));
+        try {
+            $api->validate($data, 'json', false); // also validates and stores the attachments
+            $ticket = $api->createTicket($data);
+        } catch (Throwable $e) {
+            fail("creating the ticket '{$body['subject']}' through the API controller failed: " . $e->getMessage());
+        }
+        return $ticket instanceof Ticket ? $ticket : fail('createTicket returned no ticket');
+    });
 }
 
-$open = create_ticket([
+$api = ['alert' => false, 'autorespond' => false, 'source' => 'API', 'ip' => '127.0.0.1'];
+$png = base64_decode(PIXEL_PNG);
+
+$open = api_create($api + [
     'name' => 'Jane Doe', 'email' => 'jane@example.com', 'subject' => 'Printer on fire',
-    'message' => 'It burns.',
-    'attachments' => [['name' => 'pixel.png', 'type' => 'image/png', 'data' => $png]],
+    'message' => "It burns.\nPlease help.",
+    'attachments' => [['pixel.png' => 'data:image/png;base64,' . PIXEL_PNG]],
 ]);
-$errors = [];
-$GLOBALS['thisstaff'] = $staff;
-$open->postReply(['response' => 'We are on it.', 'poster' => $staff, 'staffId' => $staffId], $errors, false, false)
-    ?: fail('postReply failed: ' . json_encode($errors));
-$open->postNote(['note' => 'Customer is VIP.', 'title' => 'Internal'], $errors, $staff, false)
-    ?: fail('postNote failed: ' . json_encode($errors));
+as_agent($staff, function () use ($open, $staff) {
+    $errors = [];
+    check($open->postReply(['response' => '<p>We are on it.</p>'], $errors, false), 'postReply', $errors);
+    check(
+        $open->postNote(['note' => '<p>Customer is <b>VIP</b>.</p>', 'title' => 'Internal'], $errors, $staff, false),
+        'postNote',
+        $errors
+    );
+});
 
-$closed = create_ticket(['name' => 'John Roe', 'email' => 'john@example.com', 'subject' => 'Done already',
-    'message' => 'Please close.']);
-$GLOBALS['thisstaff'] = $staff;
-$closedStatus = TicketStatus::objects()->filter(['state' => 'closed'])->first();
-$closed->setStatus($closedStatus) ?: fail('setStatus(closed) failed');
+$closed = api_create($api + ['name' => 'John Roe', 'email' => 'john@example.com', 'subject' => 'Done already',
+    'message' => 'Please close this.']);
+// "Closed" (state closed); a fresh osTicket also has "Resolved" in that state.
+$closedStatus = TicketStatus::objects()->filter(['state' => 'closed', 'name' => 'Closed'])->first()
+    ?: fail('osTicket has no status "Closed" in state closed');
+as_agent($staff, function () use ($closed, $closedStatus) {
+    $errors = [];
+    check($closed->setStatus($closedStatus, '', $errors), 'closing a ticket', $errors);
+});
 
-$parent = create_ticket(['name' => 'Jane Doe', 'email' => 'jane@example.com', 'subject' => 'Parent ticket',
-    'message' => 'Parent.']);
-$child = create_ticket(['name' => 'Jane Doe', 'email' => 'jane@example.com', 'subject' => 'Child ticket',
-    'message' => 'Child.']);
-sql('UPDATE ' . TICKET_TABLE . ' SET ticket_pid = %s WHERE ticket_id = %s', [$parent->getId(), $child->getId()]);
+$parentTicket = api_create($api + ['name' => 'Jane Doe', 'email' => 'jane@example.com', 'subject' => 'Parent ticket',
+    'message' => 'The parent.']);
+$childTicket = api_create($api + ['name' => 'Jane Doe', 'email' => 'jane@example.com', 'subject' => 'Child ticket',
+    'message' => 'The child.']);
+// The agent panel's "Link" (ajax.tickets.php updateMerge): title=link, combine=2 (visual link), parent
+// first. Ticket::merge() answers false for links (nothing to merge) after linking.
+as_agent($staff, function () use ($parentTicket, $childTicket) {
+    $tids = [$parentTicket->getNumber(), $childTicket->getNumber()];
+    Ticket::merge(['title' => 'link', 'combine' => 2, 'tids' => $tids]);
+});
 
-$unicode = create_ticket(['name' => 'Zoë Ørsted', 'email' => 'zoe@example.com',
-    'subject' => 'Ünïcödé <b>&</b> “quotes”', 'message' => 'Grüße & <b>bold</b>']);
-$slaId = (int) db_result(db_query('SELECT id FROM ' . SLA_TABLE . ' ORDER BY id LIMIT 1'));
-sql('UPDATE ' . TICKET_TABLE . ' SET dept_id = %s, staff_id = %s, team_id = %s, sla_id = %s, '
-    . 'duedate = %s WHERE ticket_id = %s', [$subId, $staffId, $teamId, $slaId, '2030-01-31 17:30:00', $unicode->getId()]);
+$unicode = api_create($api + ['name' => 'Zoë Ørsted', 'email' => 'zoe@example.com',
+    // osTicket strips tags from subjects (TextboxField::parse): "<b>" and "</b>" go, "&", "<", ">" stay.
+    'subject' => 'Ünïcödé “quotes” <b>&</b> 1 < 2 > 0', 'message' => 'Grüße & <b>bold</b> ✓',
+    'topicId' => $topic->getId()]);
+as_agent($staff, function () use ($unicode, $staff, $team) {
+    check($unicode->assignToStaff($staff, null, false), 'assigning the agent');
+    check($unicode->assignToTeam($team, null, false), 'assigning the team');
+    // A due date as the agent's "Edit ticket" stores it (Ticket::update needs the whole edit form).
+    $unicode->duedate = '2030-01-31 17:30:00';
+    check($unicode->save(), 'setting the due date');
+});
 
-// The attachment of the open ticket's message, and a file attached to something else (a FAQ).
-$att = db_assoc_array(db_query(sprintf(
-    'SELECT a.file_id, f.name, f.size, f.type FROM %s a JOIN %s e ON e.id = a.object_id JOIN %s f ON f.id = a.file_id '
-    . 'JOIN %s th ON th.id = e.thread_id WHERE a.type = \'H\' AND th.object_type = \'T\' AND th.object_id = %d',
-    ATTACHMENT_TABLE, THREAD_ENTRY_TABLE, FILE_TABLE, THREAD_TABLE, $open->getId()
-)))[0] ?? fail('the attachment was not stored');
-$foreign = ['name' => 'faq.txt', 'type' => 'text/plain', 'data' => 'not a ticket file'];
-$foreignFile = AttachmentFile::create($foreign) ?: fail('AttachmentFile::create failed');
-sql('INSERT INTO ' . ATTACHMENT_TABLE . " SET object_id = 999999, type = 'F', file_id = %s, inline = 0",
-    [$foreignFile->getId()]);
+// ---- a file that belongs to no ticket: a canned response's attachment ---------------------------
+$canned = admin_create(Canned::create(), [
+    'title' => 'Printer checklist', 'response' => '<p>Switch it off and on again.</p>', 'isenabled' => 1,
+    'dept_id' => 0, 'notes' => '',
+], 'a canned response');
+$foreignIds = $canned->attachments->upload([['name' => 'checklist.txt', 'type' => 'text/plain',
+    'data' => "1. off\n2. on\n"]]);
+$foreignFileId = (int) ($foreignIds[0] ?? 0) ?: fail('attaching a file to the canned response failed');
 
-$describe = function (Ticket $t): array {
+// ---- read everything back from the database ------------------------------------------------------
+// The ORM hands out the models it cached earlier in this run; read what is stored instead.
+ModelInstanceManager::flushCache();
+
+function ticket_row(Ticket $t): array
+{
+    return db_fetch_array(db_query('SELECT * FROM ' . TICKET_TABLE . ' WHERE ticket_id = ' . db_input($t->getId())));
+}
+
+function describe(Ticket $t): array
+{
     $t = Ticket::lookup($t->getId());
     return [
-        'id' => (int) $t->getId(), 'number' => (string) $t->getNumber(), 'subject' => (string) $t->getSubject(),
-        'user_name' => (string) $t->getName(), 'user_email' => (string) $t->getEmail(),
-        'department' => (string) $t->getDept()->getName(), 'status' => (string) $t->getStatus()->getName(),
+        'id' => (int) $t->getId(),
+        'number' => (string) $t->getNumber(),
+        'subject' => (string) $t->getSubject(),
+        'user_name' => (string) $t->getName(),
+        'user_email' => (string) $t->getEmail(),
+        'department' => (string) $t->getDept()->getName(),
+        'status' => (string) $t->getStatus()->getName(),
     ];
-};
+}
+
+$childRow = ticket_row($childTicket);
+check(
+    (int) $childRow['ticket_pid'] === (int) $parentTicket->getId(),
+    'linking the child ticket to the parent',
+    ['ticket_pid' => $childRow['ticket_pid']]
+);
+$closedRow = ticket_row($closed);
+check(
+    TicketStatus::lookup((int) $closedRow['status_id'])->getState() === 'closed' && $closedRow['closed'],
+    'closing a ticket (state, close date)'
+);
+$u = ticket_row($unicode);
+check(
+    (int) $u['dept_id'] === (int) $sub->getId() && (int) $u['staff_id'] === (int) $staff->getId()
+    && (int) $u['team_id'] === (int) $team->getId() && (int) $u['sla_id'] > 0 && $u['duedate'],
+    'routing, assigning and scheduling the unicode ticket',
+    $u
+);
+
+// The message's attachment, as osTicket stored it.
+$entries = fn () => ThreadEntry::objects()->filter(['thread__object_id' => $open->getId(),
+    'thread__object_type' => ObjectModel::OBJECT_TYPE_TICKET])->order_by('id');
+$message = $entries()->filter(['type' => 'M'])->first() ?: fail('the open ticket has no message');
+$attachment = $message->attachments->filter(['inline' => 0])->first() ?: fail('the attachment was not stored');
+$file = $attachment->file;
+check($file->getData() === $png, 'storing the attachment byte for byte');
+$entryTypes = [];
+foreach ($entries() as $entry) {
+    $entryTypes[] = $entry->getType();
+}
+check($entryTypes === ['M', 'R', 'N'], 'building the open ticket\'s thread M, R, N', $entryTypes);
+$foreign = db_fetch_array(db_query('SELECT type FROM ' . ATTACHMENT_TABLE
+    . ' WHERE file_id = ' . db_input($foreignFileId)));
+check($foreign && $foreign['type'] === 'C', 'attaching the file to the canned response', (array) $foreign);
+
 $fixtures = [
-    'base_url' => rtrim($base, '/'),
+    'base_url' => $base,
     'keys' => $keys,
     'tickets' => [
-        'open' => $describe($open), 'closed' => $describe($closed), 'parent' => $describe($parent),
-        'child' => $describe($child), 'unicode' => $describe($unicode),
+        'open' => describe($open),
+        'closed' => describe($closed),
+        'parent' => describe($parentTicket),
+        'child' => describe($childTicket),
+        'unicode' => describe($unicode),
     ],
     'attachment' => [
-        'file_id' => (int) $att['file_id'], 'name' => $att['name'], 'size' => (int) $att['size'],
-        'mime' => $att['type'], 'sha256' => hash('sha256', $png), 'ticket' => 'open',
+        'file_id' => (int) $file->getId(),
+        'name' => (string) $file->getName(),
+        'size' => (int) $file->getSize(),
+        'mime' => (string) $file->getType(),
+        'sha256' => hash('sha256', $png),
+        'ticket' => 'open',
     ],
-    'foreign_file_id' => (int) $foreignFile->getId(),
-    'staff' => ['username' => 'ada', 'id' => $staffId],
+    'foreign_file_id' => $foreignFileId,
+    'staff' => ['username' => STAFF_USERNAME, 'id' => (int) $staff->getId()],
 ];
-file_put_contents($out, json_encode($fixtures, JSON_PRETTY_PRINT | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES));
+
+$dir = dirname($out);
+if (!is_dir($dir) && !mkdir($dir, 0755, true)) {
+    fail("cannot create {$dir}");
+}
+$json = json_encode($fixtures, JSON_PRETTY_PRINT | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES) . "\n";
+$tmp = $out . '.tmp';
+if (file_put_contents($tmp, $json) === false || !rename($tmp, $out)) {
+    fail("cannot write {$out}");
+}
 echo "fixtures written to {$out}\n";
