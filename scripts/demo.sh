@@ -56,6 +56,7 @@ php -d "extension=$EXT_SO" "$REPO/tests/osticket/seed.php" "$WEB_ROOT" "$FIXTURE
 
 KEY="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["keys"]["all"];' "$FIXTURES")"
 NUMBER="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["tickets"]["open"]["number"];' "$FIXTURES")"
+PARENT="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["tickets"]["parent"]["number"];' "$FIXTURES")"
 FILE_ID="$(php -r '$f = json_decode(file_get_contents($argv[1]), true); echo $f["attachment"]["file_id"];' "$FIXTURES")"
 
 cat <<INFO
@@ -67,6 +68,9 @@ Try:
   curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-get.php/$NUMBER.json
   curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-get.php/$NUMBER.xml
   curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-statuses.php
+  curl -s -i -H 'X-API-Key: $KEY' '$BASE/api/tickets-search.php?state=open&sort=updated&limit=2'
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-stats.php
+  curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-subtickets-list.php/$PARENT.json
   curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-attachment-download.php/$FILE_ID.json
   curl -s -i $BASE/api/tickets-get.php/$NUMBER.json            # no key: 401
 

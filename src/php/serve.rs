@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
-use ext_php_rs::zend::{output_write, set_header, set_response_code};
+use ext_php_rs::zend::{output_write, remove_header, set_header, set_response_code};
 
 use crate::db::MysqlStore;
 use crate::error::ApiError;
@@ -55,6 +55,9 @@ fn send(resp: &Response, store: Option<&mut dyn Store>) {
     for (name, value) in &resp.headers {
         let _ = set_header(&format!("{name}: {value}"));
     }
+    // osTicket's bootstrap starts a PHP session even for API calls (it writes no row for them);
+    // an API answer has no use for its cookie.
+    let _ = remove_header("Set-Cookie");
     let _ = set_header("X-Content-Type-Options: nosniff");
     let _ = set_header("Cache-Control: no-store");
     match &resp.body {
