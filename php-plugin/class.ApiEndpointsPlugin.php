@@ -10,12 +10,21 @@ require_once __DIR__ . '/config.php';
  * by the osticket_api extension (see endpoint.php); this class records whether the plugin serves
  * in the current request, and deploys/removes the entry scripts and the .htaccess block.
  *
- * osTicket 1.18 calls enable() once, from PluginManager::install(); the enable/disable toggle of
- * the plugin list only flips `isactive`, and a disabled plugin is not bootstrapped, so its
- * endpoints answer 404. Deleting the plugin in the admin panel calls uninstall() on the plain
- * `Plugin` model, not on this class, so pre_uninstall() would not run: init() (called for every
- * installed plugin, active or not) listens for the model's deletion instead. The permission
- * columns stay in `api_key` after uninstall so that a reinstall or upgrade keeps every key's grants.
+ * What osTicket 1.18 calls (include/class.plugin.php, scp/plugins.php):
+ * - "Add New Plugin" inserts the registry row (inactive) and calls enable(), once; its result is
+ *   ignored. The list's Enable/Disable only flips `isactive`; the instance toggles only flip the
+ *   instance's enabled flag. Neither calls a plugin method.
+ * - Every request: init() for every installed plugin, bootstrap() only for the enabled instances
+ *   of active plugins. So a disabled plugin or instance never records that it serves, and its
+ *   endpoints answer 404 (as does an instance whose `enabled` setting is off).
+ * - Delete in the list calls uninstall() on the plain `Plugin` model, not on this class, so
+ *   pre_uninstall() does not run: init() listens for that model's deletion instead.
+ * - The manifest version is only compared with `!=` to the registry row's and copied into it on
+ *   every load; no hook of this class sees the change. An in-place upgrade from 2.x is finished
+ *   by saving the configuration page, which redeploys what is missing or outdated.
+ *
+ * The permission columns stay in `api_key` on uninstall, so that a reinstall or an upgrade keeps
+ * every key's grants.
  */
 class ApiEndpointsPlugin extends Plugin
 {
@@ -24,9 +33,16 @@ class ApiEndpointsPlugin extends Plugin
     /** @var array{enabled: bool, max_download_mb: int}|null set by bootstrap() of the active instance */
     private static $serving = null;
 
+    /** One instance only (the original's name for it). */
+    public function isSingleton()
+    {
+        return true;
+    }
+
+    /** What osTicket 1.18 asks before it offers "Add Instance". */
     public function isMultiInstance()
     {
-        return false;
+        return !$this->isSingleton();
     }
 
     public function init()
@@ -71,27 +87,20 @@ class ApiEndpointsPlugin extends Plugin
     public function enable()
     {
         if (!extension_loaded('osticket_api')) {
-            // osTicket 1.18 ignores enable()'s result: leave the plugin switched off, with the
-            // reason in its notes on the plugin's page.
-            $errors = [];
-            try {
-                $this->update(['isactive' => 0, 'notes' => self::missingExtensionMessage()], $errors);
-            } catch (Throwable $e) {
-                // Not in a helpdesk (tests): the message below is all there is to say.
-            }
-            return ['err' => self::missingExtensionMessage()];
+            return $this->refuse();
         }
         $errors = [];
-        if (!$this->getNumInstances()) {
-            $this->addInstance([
+        if ($this->isSingleton() && !$this->getNumInstances()) {
+            // The settings go along: on the admin panel's install (a POST) osTicket would store
+            // every checkbox that is not in these values as unticked.
+            $this->addInstance(ApiEndpointsConfig::DEFAULTS + [
                 'name' => $this->getName(),
                 'isactive' => 1,
                 'notes' => 'Created when the plugin was installed',
             ], $errors);
         }
         try {
-            osticket_api_install(self::runtimeConfig());
-            $this->deploy();
+            self::install();
         } catch (Throwable $e) {
             $errors['err'] = $e->getMessage();
         }
@@ -111,18 +120,14 @@ class ApiEndpointsPlugin extends Plugin
             . 'then restart php-fpm.';
     }
 
-    /** Copies our entry scripts into osTicket's api/ and inserts our .htaccess block. */
-    private function deploy(): void
+    /** Adds the permission columns, copies our entry scripts, inserts our .htaccess block. */
+    public static function install(): void
     {
+        osticket_api_install(self::runtimeConfig());
         $api = self::apiDir();
-        $dir = basename(__DIR__);
         foreach (osticket_api_endpoints() as $endpoint) {
-            $source = __DIR__ . '/api/' . $endpoint . '.php';
-            $script = (string) file_get_contents($source);
-            // The scripts name the plugin directory; keep it right if ours is not `api-endpoints`.
-            $script = str_replace("plugins/api-endpoints/", "plugins/{$dir}/", $script);
-            if (file_put_contents($api . $endpoint . '.php', $script) === false) {
-                throw new RuntimeException("Cannot write {$api}{$endpoint}.php");
+            if (file_put_contents($api . $endpoint . '.php', self::script($endpoint)) === false) {
+                throw new RuntimeException("Cannot write {$api}{$endpoint}.php: make it writable for PHP");
             }
         }
         $htaccess = $api . '.htaccess';
@@ -131,11 +136,53 @@ class ApiEndpointsPlugin extends Plugin
         }
     }
 
-    /** Removes exactly our entry scripts and our .htaccess block. */
+    /** The deployed files that are missing or differ from this version's (empty: up to date). */
+    public static function outdated(): array
+    {
+        $api = self::apiDir();
+        $stale = [];
+        foreach (osticket_api_endpoints() as $endpoint) {
+            $file = $api . $endpoint . '.php';
+            if (!is_file($file) || file_get_contents($file) !== self::script($endpoint)) {
+                $stale[] = "api/{$endpoint}.php";
+            }
+        }
+        $htaccess = is_file($api . '.htaccess') ? (string) file_get_contents($api . '.htaccess') : null;
+        if ($htaccess !== null && osticket_api_htaccess($htaccess, true) !== $htaccess) {
+            $stale[] = 'api/.htaccess';
+        }
+        return $stale;
+    }
+
+    /** Leaves the plugin switched off with the reason in its notes (1.18 ignores enable()'s result). */
+    private function refuse(): array
+    {
+        $errors = [];
+        try {
+            $this->update(['isactive' => 0, 'notes' => self::missingExtensionMessage()], $errors);
+        } catch (Throwable $e) {
+            // Not in a helpdesk (tests): the message below is all there is to say.
+        }
+        return ['err' => self::missingExtensionMessage()];
+    }
+
+    /** Our entry script for an endpoint, naming the directory this plugin is installed in. */
+    private static function script(string $endpoint): string
+    {
+        $source = __DIR__ . '/api/' . $endpoint . '.php';
+        $script = is_file($source) ? file_get_contents($source) : false;
+        if ($script === false) {
+            throw new RuntimeException("The plugin package lacks api/{$endpoint}.php");
+        }
+        return str_replace('plugins/api-endpoints/', 'plugins/' . basename(__DIR__) . '/', $script);
+    }
+
+    /** Removes exactly our entry scripts and our .htaccess block; the columns stay (see above). */
     private static function undeploy(): void
     {
         $api = self::apiDir();
-        $names = extension_loaded('osticket_api')
+        $loaded = extension_loaded('osticket_api');
+        $names = $loaded
             ? osticket_api_endpoints()
             : array_map(fn ($f) => basename($f, '.php'), glob(__DIR__ . '/api/tickets-*.php') ?: []);
         foreach ($names as $endpoint) {
@@ -144,16 +191,16 @@ class ApiEndpointsPlugin extends Plugin
             }
         }
         $htaccess = $api . '.htaccess';
-        if (extension_loaded('osticket_api') && is_file($htaccess) && is_writable($htaccess)) {
+        if ($loaded && is_file($htaccess) && is_writable($htaccess)) {
             file_put_contents($htaccess, osticket_api_htaccess((string) file_get_contents($htaccess), false));
         }
-        if (extension_loaded('osticket_api')) {
-            try {
+        try {
+            if ($loaded) {
                 osticket_api_uninstall(self::runtimeConfig());
-            } catch (Throwable $e) {
-                // The files are gone; indexes left behind cost space, not correctness.
-                error_log('API Endpoints plugin: ' . $e->getMessage());
             }
+        } catch (Throwable $e) {
+            // The files are gone; indexes left behind cost space, not correctness.
+            error_log('API Endpoints plugin: ' . $e->getMessage());
         }
     }
 

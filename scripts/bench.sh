@@ -20,6 +20,12 @@
 #   --department NAME   for the department filter (default: the department with most tickets)
 #   --query WORD        for the subject filter (default printer)
 #   --label TEXT        free text stored with the results (e.g. "1M tickets, release build")
+#   --probe-timeout S   a mix whose trial request takes longer is reported as a timeout (default 30)
+#   --settle S          after each run, wait up to S seconds (default 120) until the statements of
+#                       requests that wrk or a trial gave up on have finished in the database
+#   --kill-stragglers   then end the ones still running (KILL QUERY); meant for benchmark databases
+#   --between CMD       shell command run after every wrk run (each ends with requests in flight
+#                       that wrk abandons), e.g. "bash scripts/stack.sh restart-fpm"
 #
 # Every mix is first tried with a few requests: one that does not answer 200 (e.g. 404 for an
 # endpoint that does not exist yet) is reported with its status and not measured. Output: an aligned
@@ -35,6 +41,10 @@ P="${TABLE_PREFIX:-ost_}"
 ROOT="$WEB_ROOT"
 DURATION=10
 WARMUP=2
+PROBE_TIMEOUT=30
+SETTLE_MAX=120
+KILL_STRAGGLERS=0
+BETWEEN=""
 CONCS="1 4"
 ONLY=""
 DEPARTMENT=""
@@ -60,6 +70,10 @@ while [ $# -gt 0 ]; do
     --department) DEPARTMENT="${2:?}"; shift 2 ;;
     --query) QUERY="${2:?}"; shift 2 ;;
     --label) LABEL="${2:?}"; shift 2 ;;
+    --probe-timeout) PROBE_TIMEOUT="${2:?}"; shift 2 ;;
+    --settle) SETTLE_MAX="${2:?}"; shift 2 ;;
+    --kill-stragglers) KILL_STRAGGLERS=1; shift ;;
+    --between) BETWEEN="${2:?}"; shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown option: $1"; usage ;;
   esac
@@ -169,31 +183,56 @@ if [ -n "$DEPARTMENT" ]; then
   one search-dept "$S?department=$(urlenc "$DEPARTMENT")"
   add_mix "tickets-search department=$DEPARTMENT" search-dept 1
 fi
-one search-query "$S?query=$(urlenc "$QUERY")"
-add_mix "tickets-search query=$QUERY" search-query 1
-one search-fulltext "$S?query=$(urlenc "$QUERY")&mode=fulltext"
-add_mix "tickets-search query=$QUERY mode=fulltext" search-fulltext 1
 one search-updated "$S?sort=updated"
 add_mix "tickets-search sort=updated" search-updated 1
+[ -s "$WORK/subtickets.paths" ] && add_mix "tickets-subtickets-list (random parent)" subtickets 1
+one stats /api/tickets-stats.php
+add_mix "tickets-stats" stats 1
+# The mixes most likely to be slow come last.
 if [[ "$TICKETS" =~ ^[0-9]+$ ]] && ((TICKETS > 500020)); then
   one search-offset "$S?offset=500000"
   add_mix "tickets-search offset=500000" search-offset 1
 fi
-one stats /api/tickets-stats.php
-add_mix "tickets-stats" stats 1
-[ -s "$WORK/subtickets.paths" ] && add_mix "tickets-subtickets-list (random parent)" subtickets 1
+one search-query "$S?query=$(urlenc "$QUERY")"
+add_mix "tickets-search query=$QUERY" search-query 1
+one search-fulltext "$S?query=$(urlenc "$QUERY")&mode=fulltext"
+add_mix "tickets-search query=$QUERY mode=fulltext" search-fulltext 1
 
 # ---- measuring -------------------------------------------------------------------------------------
 
-# probe PATHS_FILE SEND_KEY: distinct status codes of up to 5 requests, e.g. "200" or "200,404".
+# probe PATHS_FILE SEND_KEY: distinct status codes of up to 5 requests, e.g. "200" or "200,404";
+# "timeout" when one took longer than PROBE_TIMEOUT seconds.
 probe() {
   local codes=() path code hdr=()
   [ "$2" = 1 ] && [ -n "$KEY" ] && hdr=(-H "X-API-Key: $KEY")
   while read -r path; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "${hdr[@]}" "$BASE_URL$path" || true)"
-    codes+=("${code:-000}")
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time "$PROBE_TIMEOUT" "${hdr[@]}" "$BASE_URL$path" || true)"
+    [ "${code:-000}" = 000 ] && code="timeout>${PROBE_TIMEOUT}s"
+    codes+=("$code")
   done < <(head -n 5 "$1")
   printf '%s\n' "${codes[@]}" | sort -u | paste -sd, -
+}
+
+# settle: requests that the client gave up on (wrk stops at the end of a run, probes time out)
+# go on in php-fpm and MariaDB and would slow down the next measurement. Wait up to SETTLE_MAX
+# seconds until no statement runs in the helpdesk database; with --kill-stragglers, end the ones
+# still running then (KILL QUERY).
+settle() {
+  [ -n "$DB" ] || return 0
+  local i ids
+  for ((i = 0; i < SETTLE_MAX; i++)); do
+    ids="$(qdb -e "SELECT id FROM information_schema.PROCESSLIST WHERE db = DATABASE()
+      AND id <> CONNECTION_ID() AND command IN ('Query', 'Execute')" 2>/dev/null || true)"
+    [ -z "$ids" ] && return 0
+    ((i == 2)) && log "waiting for $(wc -w <<<"$ids") statement(s) left over from aborted requests"
+    sleep 1
+  done
+  if ((KILL_STRAGGLERS)); then
+    log "ending $(wc -w <<<"$ids") statement(s) still running after ${SETTLE_MAX}s (KILL QUERY)"
+    for i in $ids; do qdb -e "KILL QUERY $i" 2>/dev/null || true; done
+  else
+    warn "statements still running after ${SETTLE_MAX}s; later rows may be slowed down (see --kill-stragglers)"
+  fi
 }
 
 # run_wrk PATHS_FILE SEND_KEY CONNECTIONS SECONDS: prints wrk's RESULT line.
@@ -203,6 +242,9 @@ run_wrk() {
   BENCH_PATHS="$1" BENCH_API_KEY="$key" timeout $(($4 + 60)) \
     wrk -t1 -c"$3" -d"$4"s --timeout 30s -s "$REPO/scripts/bench/wrk.lua" "$BASE_URL" 2>&1 |
     grep '^RESULT ' || echo "RESULT failed=1"
+  if [ -n "$BETWEEN" ]; then
+    bash -c "$BETWEEN" >/dev/null 2>&1 || warn "--between command failed: $BETWEEN"
+  fi
 }
 
 mkdir -p "$OUT_DIR"
@@ -218,6 +260,7 @@ for m in "${MIXES[@]}"; do
   paths="$WORK/$file.paths"
   example="$(head -n 1 "$paths")"
   codes="$(probe "$paths" "$sendkey")"
+  settle
   if [ "$codes" != 200 ]; then
     log "$name: HTTP $codes on $example -> not measured"
     for c in $CONCS; do
@@ -229,6 +272,7 @@ for m in "${MIXES[@]}"; do
   fi
   run_wrk "$paths" "$sendkey" 4 "$WARMUP" >/dev/null
   for c in $CONCS; do
+    settle
     res="$(run_wrk "$paths" "$sendkey" "$c" "$DURATION")"
     declare -A R=([requests]=0 [duration_us]=1 [p50_us]=0 [p90_us]=0 [p99_us]=0 [max_us]=0 [status_errors]=0
       [connect_errors]=0 [read_errors]=0 [write_errors]=0 [timeouts]=0 [failed]=0)
@@ -249,6 +293,7 @@ for m in "${MIXES[@]}"; do
     unset R
   done
 done
+settle
 ln -sf "$(basename "$TSV")" "$OUT_DIR/bench-latest.tsv"
 
 # ---- report ----------------------------------------------------------------------------------------
@@ -256,7 +301,7 @@ ln -sf "$(basename "$TSV")" "$OUT_DIR/bench-latest.tsv"
 echo
 echo "bench: $BASE_URL, $TICKETS tickets${LABEL:+, $LABEL}; ${DURATION}s per row; $(date '+%Y-%m-%d %H:%M')"
 echo "extension: $EXT; floors: bare php-fpm$([ "$REAL_OST" = 1 ] && echo ", osTicket API bootstrap" || echo " (no real osTicket web root: no bootstrap floor)")"
-fmt='%-44s %4s %-7s %9s %9s %9s %9s %9s %9s %8s\n'
+fmt='%-44s %4s %-11s %9s %9s %9s %9s %9s %9s %8s\n'
 printf "$fmt" "mix" "conn" "HTTP" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" "requests" "err"
 for r in "${ROWS[@]}"; do
   IFS='|' read -r name c code rps p50 p90 p99 max n err <<<"$r"

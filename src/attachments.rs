@@ -1,6 +1,14 @@
 //! `GET tickets-attachment-download.php/{file_id}`: a file attached to a ticket thread entry,
 //! base64 in a JSON/XML envelope, streamed from osTicket's `file_chunk` table.
-//! This module must not import `ext_php_rs` or `mysql`.
+//!
+//! Unlike the original (CONTRACT.md §11 S3), only files attached (`attachment.type 'H'`) to an
+//! entry of a *ticket* thread (`thread.object_type 'T'`) are served; files of FAQs, tasks,
+//! drafts or canned responses are 403 `Attachment not accessible`. Files over the configured
+//! limit are 413. osTicket keeps a file's bytes in the backend named by `file.bk`: `D` is the
+//! database (`file_chunk` rows by `chunk_id`), the only one this extension can read; the others
+//! (`F` file system and `3` S3 from osTicket's storage plugins, `6` osTicket 1.6's upload folder)
+//! are 501. [`download`] only plans the answer: [`stream`] encodes the chunks as they arrive, so
+//! memory stays bounded by one chunk. This module must not import `ext_php_rs` or `mysql`.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -20,7 +28,7 @@ pub fn file_query(tables: &Tables, file_id: u32) -> Query {
              JOIN {thread} th ON th.id = e.thread_id AND th.object_type = 'T' \
              LEFT JOIN {file} f ON f.id = a.file_id \
              WHERE a.file_id = ? AND a.type = 'H' \
-             ORDER BY f.id DESC LIMIT 1",
+             LIMIT 1",
             att = tables.t("attachment"),
             entry = tables.t("thread_entry"),
             thread = tables.t("thread"),
@@ -41,12 +49,25 @@ pub fn chunks_query(tables: &Tables, file_id: u32) -> Query {
     )
 }
 
-/// Parses the file id of the URL: digits, at least 1, within range; else 400 `Invalid file ID`.
+/// Parses the file id of the URL: ASCII digits only, at least 1, within range; else 400
+/// `Invalid file ID`.
 pub fn parse_file_id(raw: &str) -> Result<u32> {
-    raw.parse::<u32>()
-        .ok()
+    Some(raw)
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|r| r.parse::<u32>().ok())
         .filter(|&id| id >= 1)
         .ok_or_else(|| ApiError::invalid_field("invalid_file_id", "file_id", "Invalid file ID"))
+}
+
+/// What a storage backend letter of `file.bk` stands for, for the 501 message.
+pub fn backend_name(bk: &str) -> &'static str {
+    match bk {
+        "D" => "the database",
+        "F" => "the file system (osTicket's storage-fs plugin)",
+        "3" => "S3-compatible object storage (osTicket's storage-s3 plugin)",
+        "6" => "osTicket 1.6's upload folder",
+        _ => "an unknown storage plugin",
+    }
 }
 
 /// The envelope around the base64 content: `(head, tail)` for the format.
@@ -102,7 +123,8 @@ pub fn download(
     let backend = row.text(4);
     if backend != "D" {
         return Err(ApiError::NotImplemented(format!(
-            "File {id} is kept in storage backend '{backend}', which the API cannot read; only files stored in the database can be downloaded"
+            "File {id} is kept in storage backend '{backend}' ({}), which this API cannot read; only files stored in the database can be downloaded",
+            backend_name(&backend)
         )));
     }
     let mime = match row.text(2) {
@@ -181,6 +203,165 @@ pub fn stream(store: &mut dyn Store, dl: &Download, sink: &mut dyn FnMut(&[u8]))
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Node;
+    use crate::sql::{Row, Value};
+    use std::sync::Arc;
+
+    /// A store holding one file row (or none) and its chunks; counts the statements it ran.
+    struct FakeStore {
+        file: Option<Vec<Value>>,
+        chunks: Vec<Vec<u8>>,
+        ran: usize,
+    }
+
+    fn row(values: Vec<Value>) -> Row {
+        let cols: Arc<[String]> = (0..values.len()).map(|i| format!("c{i}")).collect();
+        Row::new(cols, values)
+    }
+
+    impl Store for FakeStore {
+        fn rows(&mut self, query: &Query) -> Result<Vec<Row>> {
+            let mut out = Vec::new();
+            self.for_each(query, &mut |r| {
+                out.push(r);
+                Ok(())
+            })?;
+            Ok(out)
+        }
+        fn for_each(
+            &mut self,
+            query: &Query,
+            each: &mut dyn FnMut(Row) -> Result<()>,
+        ) -> Result<()> {
+            self.ran += 1;
+            if query.sql.starts_with("SELECT filedata") {
+                for c in &self.chunks {
+                    each(row(vec![Value::Bytes(c.clone())]))?;
+                }
+            } else if let Some(f) = &self.file {
+                each(row(f.clone()))?;
+            }
+            Ok(())
+        }
+        fn execute(&mut self, _: &Query) -> Result<u64> {
+            Ok(0)
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Bytes(v.as_bytes().to_vec())
+    }
+
+    /// A 1000-byte file in chunks of different sizes (none a multiple of 3).
+    fn store(backend: &str) -> FakeStore {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 31 % 256) as u8).collect();
+        let chunks = [0usize, 1, 5, 6, 500, 1000]
+            .windows(2)
+            .map(|w| data[w[0]..w[1]].to_vec())
+            .collect();
+        FakeStore {
+            file: Some(vec![
+                Value::Int(7),
+                s("r\u{e9}sum\u{e9} \"<1>\".bin"),
+                s("application/x-thing"),
+                Value::UInt(1000),
+                s(backend),
+            ]),
+            chunks,
+            ran: 0,
+        }
+    }
+
+    fn streamed(store: &mut FakeStore, format: Format, max: u64) -> Result<Vec<u8>> {
+        let tables = Tables::new("ost_").unwrap();
+        let resp = download(store, &tables, "7", format, max)?;
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.header("Content-Type"), Some(format.content_type()));
+        let Body::Download(dl) = &resp.body else {
+            panic!("expected a streamed body")
+        };
+        assert_eq!(dl.size, 1000);
+        let mut out = dl.head.clone();
+        let n = stream(store, dl, &mut |b| out.extend_from_slice(b))?;
+        assert_eq!(n, 1000);
+        out.extend_from_slice(&dl.tail);
+        Ok(out)
+    }
+
+    #[test]
+    fn streamed_download_is_exactly_the_one_shot_json() {
+        let mut fake = store("D");
+        let whole = fake.chunks.concat();
+        let out = streamed(&mut fake, Format::Json, 1000).unwrap();
+        // The same answer encoded in one go by the renderer every other endpoint uses.
+        let one_shot = crate::render::to_json(
+            &Node::map(5)
+                .with("file_id", 7i64)
+                .with("filename", "r\u{e9}sum\u{e9} \"<1>\".bin")
+                .with("mime_type", "application/x-thing")
+                .with("size", 1000i64)
+                .with("content", STANDARD.encode(&whole)),
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(one_shot).unwrap()
+        );
+        assert_eq!(fake.ran, 2, "one metadata query, one chunk query");
+    }
+
+    #[test]
+    fn streamed_download_in_xml_is_well_formed_and_complete() {
+        let mut fake = store("D");
+        let whole = fake.chunks.concat();
+        let out = String::from_utf8(streamed(&mut fake, Format::Xml, u64::MAX).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><file_id>7</file_id>\
+                 <filename>r\u{e9}sum\u{e9} &quot;&lt;1&gt;&quot;.bin</filename>\
+                 <mime_type>application/x-thing</mime_type><size>1000</size>\
+                 <content>{}</content></response>\n",
+                STANDARD.encode(&whole)
+            )
+        );
+    }
+
+    #[test]
+    fn download_refuses_what_it_cannot_or_may_not_serve() {
+        let tables = Tables::new("ost_").unwrap();
+        let status = |fake: &mut FakeStore, id: &str, max: u64| {
+            download(fake, &tables, id, Format::Json, max)
+                .map(|r| r.status)
+                .unwrap_or_else(|e| e.status())
+        };
+        // Not attached to a ticket thread entry: no row at all.
+        let mut none = store("D");
+        none.file = None;
+        assert_eq!(status(&mut none, "7", u64::MAX), 403);
+        // Attached, but the file row is gone.
+        let mut gone = store("D");
+        gone.file = Some(vec![
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]);
+        assert_eq!(status(&mut gone, "7", u64::MAX), 404);
+        // Too large: the message names size and limit.
+        let err = download(&mut store("D"), &tables, "7", Format::Json, 999).unwrap_err();
+        assert_eq!(err.status(), 413);
+        assert!(err.message().contains("1000 bytes"), "{}", err.message());
+        assert!(err.message().contains("999 bytes"), "{}", err.message());
+        // Another storage backend.
+        let err = download(&mut store("F"), &tables, "7", Format::Json, u64::MAX).unwrap_err();
+        assert_eq!(err.status(), 501);
+        assert!(err.message().contains("'F'"), "{}", err.message());
+        // A bad id is refused before any query.
+        let mut fake = store("D");
+        assert_eq!(status(&mut fake, "0", u64::MAX), 400);
+        assert_eq!(fake.ran, 0);
+    }
 
     fn encode_in_pieces(data: &[u8], piece: usize) -> String {
         let mut out = Vec::new();
@@ -195,7 +376,7 @@ mod tests {
     #[test]
     fn file_id_must_be_a_positive_number() {
         assert_eq!(parse_file_id("28").unwrap(), 28);
-        for bad in ["0", "000", "99999999999", ""] {
+        for bad in ["0", "000", "99999999999", "", "+5", " 5", "5 ", "-1", "５"] {
             let e = parse_file_id(bad).unwrap_err();
             assert_eq!(e.status(), 400);
             assert_eq!(e.message(), "Invalid file ID");

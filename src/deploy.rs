@@ -3,7 +3,9 @@
 //! removed (plus the original plugin's block, on upgrade). This module must not import
 //! `ext_php_rs` or `mysql`.
 
+use crate::openapi::paths_of;
 use crate::routes::ROUTES;
+use crate::schema::html_escape;
 
 /// First line of our `.htaccess` block.
 pub const BEGIN: &str = "# ==== BEGIN API Endpoints plugin (osticket_api) ====";
@@ -26,62 +28,76 @@ pub fn htaccess_block() -> String {
     block
 }
 
-/// Removes our block and the original plugin's block (upgrade from 2.x) from `.htaccess` text.
-pub fn htaccess_remove(existing: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let mut lines = existing.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line.trim() == BEGIN {
-            for l in lines.by_ref() {
-                if l.trim() == END {
-                    break;
-                }
-            }
-            continue;
-        }
-        // The original's block: a `# ===…` line followed by its title, up to its last rule.
-        if line.trim_start().starts_with("# ===")
-            && lines
-                .peek()
-                .is_some_and(|n| n.contains("API Endpoints Plugin - Apache Rewrite Rules"))
-        {
-            for l in lines.by_ref() {
-                if l.contains("RewriteRule ^tickets-subtickets-unlink\\.php/ - [L]") {
-                    break;
-                }
-            }
-            continue;
-        }
-        out.push(line);
-    }
-    // Collapse the blank lines our insertion added.
-    let mut text = String::with_capacity(existing.len());
-    let mut blank_run = 0;
-    for line in out {
-        if line.trim().is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        text.push_str(line);
-        text.push('\n');
-    }
-    if !existing.ends_with('\n') && text.ends_with('\n') {
-        text.pop();
-    }
-    text
+/// Whether a line starts the original plugin's block: a `# ===…` line followed by its title.
+fn starts_original_block(lines: &[&str], i: usize) -> bool {
+    lines[i].trim_start().starts_with("# ===")
+        && lines
+            .get(i + 1)
+            .is_some_and(|n| n.contains("API Endpoints Plugin - Apache Rewrite Rules"))
 }
 
-/// Inserts our block (replacing an earlier one): after the API Key Wildcard plugin's rule if
-/// present, else before `# Default API endpoint`, else before the last `</IfModule>`, else at
-/// the end. Idempotent.
+/// The end (exclusive) of the original plugin's block starting at `start`: through its last rule
+/// (`tickets-subtickets-unlink`), and never past the comments, blank lines and `tickets-*` rules
+/// it consists of.
+fn original_block_end(lines: &[&str], start: usize) -> usize {
+    let mut last_rule = start + 2;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let t = line.trim();
+        if t.contains("RewriteRule ^tickets-subtickets-unlink\\.php/") {
+            return i + 1;
+        }
+        if t.starts_with("RewriteRule ^tickets-") {
+            last_rule = i + 1;
+        } else if !(t.is_empty() || t.starts_with('#')) {
+            break;
+        }
+    }
+    last_rule.min(lines.len())
+}
+
+/// Removes our block and the original plugin's block (upgrade from 2.x) from `.htaccess` text.
+/// Removing our block gives back the file's bytes as they were before [`htaccess_insert`].
+pub fn htaccess_remove(existing: &str) -> String {
+    let lines: Vec<&str> = existing.split_inclusive('\n').collect();
+    let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() == BEGIN {
+            let end = (i..lines.len())
+                .find(|&j| lines[j].trim() == END)
+                .unwrap_or(lines.len() - 1);
+            // Inserted at the end of a file without a final newline: give the newline back.
+            if !lines[end].ends_with('\n') && end + 1 == lines.len() {
+                if let Some(prev) = out.pop() {
+                    out.push(prev.strip_suffix('\n').unwrap_or(prev));
+                }
+            }
+            i = end + 1;
+        } else if starts_original_block(&lines, i) {
+            i = original_block_end(&lines, i);
+            // The original inserted its block as "\n" + block + "\n": a blank line on either side.
+            let blank = |l: Option<&&str>| l.is_some_and(|l| l.trim().is_empty());
+            if blank(out.last()) {
+                out.pop();
+            }
+            if blank(lines.get(i)) {
+                i += 1;
+            }
+        } else {
+            out.push(lines[i]);
+            i += 1;
+        }
+    }
+    out.concat()
+}
+
+/// Inserts our block (replacing an earlier one, and the original plugin's): after the API Key
+/// Wildcard plugin's rule if present, else before `# Default API endpoint`, else before the last
+/// `</IfModule>`, else at the end. Idempotent; every other byte of the file stays as it was.
 pub fn htaccess_insert(existing: &str) -> String {
     let base = htaccess_remove(existing);
     let block = htaccess_block();
-    let lines: Vec<&str> = base.lines().collect();
+    let lines: Vec<&str> = base.split_inclusive('\n').collect();
     let at = lines
         .iter()
         .position(|l| l.contains("RewriteRule ^wildcard/"))
@@ -94,25 +110,23 @@ pub fn htaccess_insert(existing: &str) -> String {
         .or_else(|| lines.iter().rposition(|l| l.trim() == "</IfModule>"));
     let mut out = String::with_capacity(base.len() + block.len() + 2);
     match at {
-        Some(i) => {
-            for l in &lines[..i] {
-                out.push_str(l);
-                out.push('\n');
-            }
+        // Every line before `i` ends with a newline: only the last line of a file may lack one.
+        Some(i) if i < lines.len() => {
+            out.extend(lines[..i].iter().copied());
             out.push_str(&block);
             out.push('\n');
-            for l in &lines[i..] {
-                out.push_str(l);
-                out.push('\n');
-            }
+            out.extend(lines[i..].iter().copied());
         }
-        None => {
+        _ => {
             out.push_str(&base);
-            if !out.is_empty() && !out.ends_with('\n') {
+            let had_newline = base.is_empty() || base.ends_with('\n');
+            if !had_newline {
                 out.push('\n');
             }
             out.push_str(&block);
-            out.push('\n');
+            if had_newline {
+                out.push('\n');
+            }
         }
     }
     out
@@ -135,9 +149,37 @@ pub fn nginx_snippet() -> String {
          \x20   include fastcgi_params;\n\
          \x20   fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n\
          \x20   fastcgi_param PATH_INFO $path_info;\n\
+         \x20   fastcgi_param HTTP_PROXY \"\";\n\
+         \x20   # The php-fpm pool that serves osTicket:\n\
          \x20   fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n\
          }}\n"
     )
+}
+
+/// The config page's list of endpoints: URL forms, methods, permission and what each does.
+pub fn endpoints_html() -> String {
+    let mut html = String::from(
+        "<table class=\"list\" style=\"width:100%\"><thead><tr><th>URL</th><th>Method</th>\
+         <th>Permission</th><th>Answers</th></tr></thead><tbody>",
+    );
+    for r in ROUTES {
+        let urls: Vec<String> = paths_of(r)
+            .iter()
+            .map(|(path, _)| format!("<code>{}</code>", html_escape(path)))
+            .collect();
+        let mut permission = format!("<code>{}</code>", r.permission.column());
+        if let Some(f) = r.permission.fallback() {
+            permission.push_str(&format!(" or <code>{}</code>", f.column()));
+        }
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{permission}</td><td>{}</td></tr>",
+            urls.join("<br>"),
+            html_escape(&r.methods.join(", ")),
+            html_escape(r.summary)
+        ));
+    }
+    html.push_str("</tbody></table>");
+    html
 }
 
 #[cfg(test)]
@@ -226,5 +268,59 @@ mod tests {
             .collect();
         expected.sort();
         assert_eq!(scripts, expected);
+    }
+
+    #[test]
+    fn endpoint_list_names_every_route_with_its_permission() {
+        let html = endpoints_html();
+        for r in ROUTES {
+            assert!(html.contains(&format!("/api/{}.php", r.endpoint)));
+            assert!(html.contains(r.permission.column()));
+        }
+        assert!(html.contains("<code>can_read_stats</code> or <code>can_read_tickets</code>"));
+        assert_eq!(html.matches("<tr>").count(), ROUTES.len() + 1);
+    }
+
+    #[test]
+    fn nginx_snippet_matches_the_locations_the_test_stack_uses() {
+        let s = nginx_snippet();
+        assert!(s.contains("fastcgi_param HTTP_PROXY \"\";"));
+        assert!(s.contains("try_files $fastcgi_script_name =404;"));
+        assert_eq!(s.matches('{').count(), s.matches('}').count());
+    }
+
+    #[test]
+    fn insert_and_remove_keep_a_file_without_final_newline_byte_exact() {
+        for text in [
+            "<IfModule mod_rewrite.c>\nRewriteEngine On\n</IfModule>",
+            "RewriteEngine On",
+            "RewriteEngine On\n\n\n# three blank lines above stay\n",
+            "<IfModule x>\r\nRewriteEngine On\r\n</IfModule>\r\n",
+        ] {
+            let with = htaccess_insert(text);
+            assert_eq!(with.matches(BEGIN).count(), 1, "{text:?}");
+            assert_eq!(htaccess_insert(&with), with, "{text:?}");
+            assert_eq!(htaccess_remove(&with), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn removing_the_original_block_stops_at_the_first_line_that_is_not_its_own() {
+        let original = "RewriteEngine On\n\n# ====\n# API Endpoints Plugin - Apache Rewrite Rules\n# ====\n\nRewriteRule ^tickets-get\\.php/ - [L]\n\nRewriteRule ^(.*)$ %1/http.php/$1 [L]\n";
+        assert_eq!(
+            htaccess_remove(original),
+            "RewriteEngine On\nRewriteRule ^(.*)$ %1/http.php/$1 [L]\n"
+        );
+    }
+
+    /// The original's template as 2.3.4 inserted it into osTicket's `api/.htaccess` (its rules
+    /// abridged): before `</IfModule>`, as "\n" + template + "\n".
+    #[test]
+    fn removing_the_original_block_gives_back_osticket_s_own_file() {
+        let template = "# =====\n# API Endpoints Plugin - Apache Rewrite Rules\n# =====\n#\n# comments\n\n# Tickets Delete\nRewriteRule ^tickets-delete\\.php/ - [L]\n\n# Tickets Search\nRewriteRule ^tickets-search\\.php - [L]\n\n# Subticket Unlink\nRewriteRule ^tickets-subtickets-unlink\\.php/ - [L]\n";
+        let at = CORE.rfind("</IfModule>").unwrap();
+        let upgraded = format!("{}\n{template}\n{}", &CORE[..at], &CORE[at..]);
+        assert_eq!(htaccess_remove(&upgraded), CORE);
+        assert_eq!(htaccess_remove(&htaccess_insert(&upgraded)), CORE);
     }
 }

@@ -261,6 +261,55 @@ pub fn grid_html(keys: &[KeyRow]) -> String {
     html
 }
 
+/// What is wrong with a submitted grid, checked against the keys that exist: a box for a key id
+/// that is no key's (deleted meanwhile, or forged), or for a permission whose column is missing.
+/// One line per problem; empty when the grid can be saved.
+pub fn grid_errors(keys: &[KeyRow], granted: &BTreeSet<(&'static str, i64)>) -> Vec<String> {
+    let mut unknown: BTreeSet<i64> = BTreeSet::new();
+    let mut missing: BTreeSet<&'static str> = BTreeSet::new();
+    for (short, id) in granted {
+        match keys.iter().find(|k| k.id == *id) {
+            None => {
+                unknown.insert(*id);
+            }
+            Some(k) => {
+                if !k.grants.iter().any(|(p, _)| form_name(*p) == *short) {
+                    missing.insert(short);
+                }
+            }
+        }
+    }
+    let mut errors: Vec<String> = unknown
+        .into_iter()
+        .map(|id| format!("API key {id} does not exist (deleted meanwhile?): reload the page"))
+        .collect();
+    for short in missing {
+        let column = Permission::ALL
+            .into_iter()
+            .find(|p| form_name(*p) == short)
+            .map_or(short, Permission::column);
+        errors.push(format!(
+            "The column {column} is missing: reinstall the plugin to add it"
+        ));
+    }
+    errors
+}
+
+/// Saves a submitted grid if [`grid_errors`] finds nothing wrong; otherwise writes nothing and
+/// returns the errors.
+pub fn apply_grid(
+    store: &mut dyn Store,
+    tables: &Tables,
+    granted: &BTreeSet<(&'static str, i64)>,
+) -> Result<Vec<String>> {
+    let keys = keys(store, tables)?;
+    let errors = grid_errors(&keys, granted);
+    if errors.is_empty() {
+        write_grid(store, tables, &keys, granted)?;
+    }
+    Ok(errors)
+}
+
 /// Writes every key's permission columns from the submitted grid: a permission is granted iff
 /// its checkbox for that key was posted. `granted` holds `(permission, key id)` pairs.
 pub fn save_grid(
@@ -269,31 +318,51 @@ pub fn save_grid(
     granted: &BTreeSet<(&'static str, i64)>,
 ) -> Result<usize> {
     let keys = keys(store, tables)?;
+    write_grid(store, tables, &keys, granted)
+}
+
+/// The `UPDATE` of one key's permission columns (those it has) from the submitted grid.
+pub fn grid_update(
+    tables: &Tables,
+    key: &KeyRow,
+    granted: &BTreeSet<(&'static str, i64)>,
+) -> Option<Query> {
+    if key.grants.is_empty() {
+        return None;
+    }
+    let sets: Vec<String> = key
+        .grants
+        .iter()
+        .map(|(p, _)| format!("`{}` = ?", p.column()))
+        .collect();
+    let mut params: Vec<Param> = key
+        .grants
+        .iter()
+        .map(|(p, _)| Param::Int(i64::from(granted.contains(&(form_name(*p), key.id)))))
+        .collect();
+    params.push(Param::Int(key.id));
+    Some(Query::new(
+        format!(
+            "UPDATE {} SET {} WHERE id = ?",
+            tables.t("api_key"),
+            sets.join(", ")
+        ),
+        params,
+    ))
+}
+
+fn write_grid(
+    store: &mut dyn Store,
+    tables: &Tables,
+    keys: &[KeyRow],
+    granted: &BTreeSet<(&'static str, i64)>,
+) -> Result<usize> {
     let mut updated = 0;
-    for k in &keys {
-        if k.grants.is_empty() {
-            continue;
+    for k in keys {
+        if let Some(q) = grid_update(tables, k, granted) {
+            store.execute(&q)?;
+            updated += 1;
         }
-        let sets: Vec<String> = k
-            .grants
-            .iter()
-            .map(|(p, _)| format!("`{}` = ?", p.column()))
-            .collect();
-        let mut params: Vec<Param> = k
-            .grants
-            .iter()
-            .map(|(p, _)| Param::Int(i64::from(granted.contains(&(form_name(*p), k.id)))))
-            .collect();
-        params.push(Param::Int(k.id));
-        store.execute(&Query::new(
-            format!(
-                "UPDATE {} SET {} WHERE id = ?",
-                tables.t("api_key"),
-                sets.join(", ")
-            ),
-            params,
-        ))?;
-        updated += 1;
     }
     Ok(updated)
 }
@@ -359,5 +428,53 @@ mod tests {
                 "subticket"
             ]
         );
+    }
+
+    fn key(id: i64, grants: &[(Permission, bool)]) -> KeyRow {
+        KeyRow {
+            id,
+            ip: "10.0.0.1".into(),
+            key: "ABCDEFGH1234567890WXYZ".into(),
+            active: true,
+            grants: grants.to_vec(),
+        }
+    }
+
+    #[test]
+    fn grid_update_writes_every_column_and_revokes_what_was_not_posted() {
+        let k = key(
+            5,
+            &[
+                (Permission::CreateTickets, true),
+                (Permission::ReadTickets, true),
+                (Permission::ReadStats, false),
+            ],
+        );
+        let granted = [("stats", 5i64), ("read", 9)].into_iter().collect();
+        let q = grid_update(&t(), &k, &granted).unwrap();
+        assert_eq!(
+            q.sql,
+            "UPDATE `ost_api_key` SET `can_create_tickets` = ?, `can_read_tickets` = ?, `can_read_stats` = ? WHERE id = ?"
+        );
+        assert_eq!(
+            q.params,
+            vec![Param::Int(0), Param::Int(0), Param::Int(1), Param::Int(5)]
+        );
+        assert!(grid_update(&t(), &key(6, &[]), &granted).is_none());
+    }
+
+    #[test]
+    fn grid_errors_name_unknown_keys_and_missing_columns() {
+        let keys = [key(1, &[(Permission::ReadTickets, false)])];
+        let ok = [("read", 1i64)].into_iter().collect();
+        assert!(grid_errors(&keys, &ok).is_empty());
+        let bad = [("read", 99i64), ("stats", 1), ("read", 98)]
+            .into_iter()
+            .collect();
+        let errors = grid_errors(&keys, &bad);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("API key 98 does not exist"));
+        assert!(errors[1].starts_with("API key 99 does not exist"));
+        assert!(errors[2].contains("can_read_stats is missing"));
     }
 }

@@ -1,27 +1,56 @@
 //! Database tests: the request pipeline against a real MariaDB loaded with the osTicket-shaped
-//! schema and fixtures of `tests/fixtures/`. `DATABASE_URL` names the server (scripts/test.sh
-//! sets it); each run creates and drops its own databases.
+//! schema and fixtures of `tests/fixtures/` (`schema.sql`, `seed.sql`, the plugin's install step,
+//! `grants.sql`).
+//!
+//! `DATABASE_URL` names the server, e.g. `mysql://ost:pw@127.0.0.1:3317/?prefer_socket=false`
+//! (scripts/test.sh sets it); without it every test prints a note and passes. Each test creates
+//! its own uniquely named database and drops it when it ends (also when it fails), so the tests
+//! share nothing and may run in parallel.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
 use mysql::prelude::Queryable;
 use osticket_api::attachments;
 use osticket_api::config::{Config, DbSettings};
 use osticket_api::db::MysqlStore;
 use osticket_api::dispatch::handle;
+use osticket_api::error::Result;
 use osticket_api::request::Request;
 use osticket_api::response::{Body, Response};
 use osticket_api::schema;
-use osticket_api::sql::{Store, Tables};
+use osticket_api::sql::{Query, Row, Store, Tables};
 
 const SCHEMA: &str = include_str!("fixtures/schema.sql");
 const SEED: &str = include_str!("fixtures/seed.sql");
 const GRANTS: &str = include_str!("fixtures/grants.sql");
+
+/// Every permission.
 const ALL: &str = "KEY-ALL-0123456789ABCDEF";
+/// `can_read_tickets` only.
+const READ: &str = "KEY-READ-0123456789ABCDEF";
+/// No permission.
+const NONE: &str = "KEY-NONE-0123456789ABCDEF";
+/// Every permission, but inactive.
+const INACTIVE: &str = "KEY-INACTIVE-0123456789AB";
+/// Every permission, for another client address.
+const OTHER_IP: &str = "KEY-OTHERIP-0123456789ABC";
+/// `can_read_stats` only.
+const STATS: &str = "KEY-STATS-0123456789ABCDE";
+/// `can_manage_subtickets` only.
+const SUBTICKETS: &str = "KEY-SUBTICKETS-0123456789";
+
+/// The 70-byte PNG of ticket 1's message, as its three chunks hold it.
+const PIXEL_PNG_HEX: &str = "89504E470D0A1A0A0000000D494844520000000100000001080600\
+    00001F15C4890000000D4944415478DA63FCCFC0500F000485018084A98C210000000049454E44AE426082";
+
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 /// A throwaway database loaded with the fixtures; dropped when the value is dropped.
 struct TestDb {
-    settings: DbSettings,
+    cfg: Config,
     url: String,
 }
 
@@ -29,8 +58,7 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(opts) = mysql::Opts::from_url(&self.url) {
             if let Ok(mut conn) = mysql::Conn::new(opts) {
-                let _ =
-                    conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.settings.name));
+                let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.cfg.db.name));
             }
         }
     }
@@ -45,8 +73,9 @@ fn database(prefix: &str) -> Option<TestDb> {
     };
     let opts = mysql::Opts::from_url(&url).expect("DATABASE_URL");
     let name = format!(
-        "osticket_api_test_{}_{}",
+        "osticket_api_test_{}_{}_{}",
         std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed),
         prefix.trim_end_matches('_')
     );
     let mut conn = mysql::Conn::new(opts.clone()).expect("connect to DATABASE_URL");
@@ -54,45 +83,74 @@ fn database(prefix: &str) -> Option<TestDb> {
         .unwrap();
     conn.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
         .unwrap();
+    let settings = DbSettings {
+        host: opts.get_ip_or_hostname().to_string(),
+        port: Some(opts.get_tcp_port()),
+        socket: None,
+        name: name.clone(),
+        user: opts.get_user().unwrap_or_default().to_string(),
+        pass: opts.get_pass().unwrap_or_default().to_string(),
+        ssl_ca: None,
+    };
+    let mut cfg = Config::new("127.0.0.1:1", None, "x", "x", "x", prefix).unwrap();
+    cfg.db = settings;
+    cfg.active = true;
+    // From here on the database is dropped whatever happens.
+    let db = TestDb { cfg, url };
     conn.query_drop(format!("USE `{name}`")).unwrap();
     for sql in [SCHEMA, SEED] {
         conn.query_drop(sql.replace("%TABLE_PREFIX%", prefix))
             .unwrap();
     }
-    let settings = DbSettings {
-        host: opts.get_ip_or_hostname().to_string(),
-        port: Some(opts.get_tcp_port()),
-        socket: None,
-        name,
-        user: opts.get_user().unwrap_or_default().to_string(),
-        pass: opts.get_pass().unwrap_or_default().to_string(),
-        ssl_ca: None,
-    };
     // The plugin's install step adds the permission columns; then the fixture keys get grants.
-    let tables = Tables::new(prefix).unwrap();
-    schema::install(&mut MysqlStore::new(&settings), &tables).expect("install columns");
+    schema::install(&mut db.store(), &db.cfg.tables).expect("install columns");
     conn.query_drop(GRANTS.replace("%TABLE_PREFIX%", prefix))
         .unwrap();
-    Some(TestDb { settings, url })
+    Some(db)
 }
 
-fn config(db: &DbSettings, prefix: &str) -> Config {
-    let mut cfg = Config::new("127.0.0.1:1", None, "x", "x", "x", prefix).unwrap();
-    cfg.db = db.clone();
-    cfg.active = true;
-    cfg
+impl TestDb {
+    fn store(&self) -> MysqlStore {
+        MysqlStore::new(&self.cfg.db)
+    }
+
+    /// Runs a request through the whole pipeline.
+    fn send(&self, req: Request) -> Response {
+        self.send_with(&self.cfg, req)
+    }
+
+    fn send_with(&self, cfg: &Config, req: Request) -> Response {
+        handle(&req, cfg, &mut MysqlStore::new(&cfg.db))
+    }
+
+    /// `GET /api/<endpoint>.php<path>` from 127.0.0.1.
+    fn get(&self, endpoint: &str, path: &[u8], key: Option<&str>) -> Response {
+        self.send(request("GET", endpoint, path, key))
+    }
+
+    /// A statement's rows, straight from the database.
+    fn rows(&self, sql: &str) -> Vec<Row> {
+        self.store().rows(&Query::new(sql, vec![])).unwrap()
+    }
 }
 
-fn get(cfg: &Config, endpoint: &str, path: &[u8], key: Option<&str>) -> Response {
-    let req = Request {
+fn request(method: &str, endpoint: &str, path: &[u8], key: Option<&str>) -> Request {
+    Request {
         endpoint: endpoint.into(),
-        method: "GET".into(),
+        script_name: format!("/api/{endpoint}.php"),
+        method: method.into(),
         path_info: path.to_vec(),
         api_key: key.map(|k| k.as_bytes().to_vec()),
         remote_addr: "127.0.0.1".into(),
         ..Default::default()
-    };
-    handle(&req, cfg, &mut MysqlStore::new(&cfg.db))
+    }
+}
+
+fn with_query(endpoint: &str, query: &[u8], key: &str) -> Request {
+    Request {
+        query_string: query.to_vec(),
+        ..request("GET", endpoint, b"", Some(key))
+    }
 }
 
 fn body(r: &Response) -> String {
@@ -103,348 +161,696 @@ fn json(r: &Response) -> serde_json::Value {
     serde_json::from_str(&body(r)).unwrap()
 }
 
+#[track_caller]
 fn assert_error(r: &Response, status: u16, message: &str) {
     assert_eq!(r.status, status, "{}", body(r));
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/json; charset=UTF-8")
+    );
     let v = json(r);
     assert_eq!(v["error"], true);
     assert_eq!(v["message"], message);
 }
 
-#[test]
-fn database_behaviour() {
-    let Some(db) = database("ost_") else { return };
-    let cfg = config(&db.settings, "ost_");
-
-    // The full ticket, with exact JSON (key order, types, hidden entry excluded).
-    let r = get(&cfg, "tickets-get", b"/100001.json", Some(ALL));
-    assert_eq!(r.status, 200, "{}", body(&r));
-    assert_eq!(
-        body(&r),
-        concat!(
-            r#"{"id":1,"number":"100001","subject":"Printer on fire","statusId":1,"status":"Open","priorityId":3,"priority":"High","#,
-            r#""departmentId":1,"department":"Support","topicId":1,"topic":"General Inquiry","userId":1,"#,
-            r#""user":{"name":"Jane Doe","email":"jane@example.com"},"staffId":0,"staff":null,"teamId":0,"team":null,"#,
-            r#""slaId":1,"sla":"Default SLA","created":"2026-01-05 09:00:00","updated":"2026-01-05 10:00:00","duedate":null,"#,
-            r#""closed":null,"isOverdue":false,"isAnswered":true,"source":"API","ip":"127.0.0.1","children":[],"thread":["#,
-            r#"{"id":1,"type":"M","poster":"Jane Doe","timestamp":"2026-01-05 09:00:00","body":"It burns.","userId":1,"#,
-            r#""attachments":[{"id":1,"file_id":1,"filename":"pixel.png","size":70,"mime_type":"image/png","inline":false}],"attachment_count":1},"#,
-            r#"{"id":2,"type":"R","poster":"Ada Lovelace","timestamp":"2026-01-05 09:30:00","body":"We are on it.","staffId":1,"staff":"Ada Lovelace","#,
-            r#""attachments":[{"id":5,"file_id":5,"filename":"shown-name.png","size":70,"mime_type":"image/png","inline":true}],"attachment_count":1},"#,
-            r#"{"id":3,"type":"N","poster":"Ada Lovelace","timestamp":"2026-01-05 09:45:00","body":"Customer is VIP.","staffId":1,"staff":"Ada Lovelace"}]}"#
-        )
-    );
-
-    // Closed ticket: close date; default priority.
-    let v = json(&get(&cfg, "tickets-get", b"/100002.json", Some(ALL)));
-    assert_eq!(v["closed"], "2026-01-06 12:00:00");
-    assert_eq!(v["priority"], "Normal");
-    // Parent lists its child; the child's thread is its own.
-    assert_eq!(
-        json(&get(&cfg, "tickets-get", b"/100003.json", Some(ALL)))["children"],
-        serde_json::json!([4])
-    );
-    // Unicode ticket: sub-department, staff, team, SLA, due date, overdue.
-    let v = json(&get(&cfg, "tickets-get", b"/100005.json", Some(ALL)));
-    assert_eq!(v["department"], "Sales & Support / Ünits <2>");
-    assert_eq!(v["staff"], "Ada Lovelace");
-    assert_eq!(v["team"], "Night Shift");
-    assert_eq!(v["duedate"], "2030-01-31 17:30:00");
-    assert_eq!(v["isOverdue"], true);
-    assert_eq!(v["user"]["name"], "Zoë Ørsted");
-    // Its XML is well-formed although the body holds NUL and ^Z and the names hold & < /.
-    let r = get(&cfg, "tickets-get", b"/100005.xml", Some(ALL));
-    assert_eq!(
-        r.header("Content-Type"),
-        Some("application/xml; charset=UTF-8")
-    );
-    let xml = body(&r);
-    let mut reader = quick_xml::Reader::from_str(&xml);
+#[track_caller]
+fn assert_well_formed_xml(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0i32;
     loop {
         match reader.read_event() {
             Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
             Ok(_) => {}
             Err(e) => panic!("malformed XML: {e}\n{xml}"),
         }
     }
-    assert!(xml.contains("<department>Sales &amp; Support / Ünits &lt;2&gt;</department>"));
+    assert_eq!(depth, 0, "unbalanced XML\n{xml}");
+}
 
-    // Identifiers: the number wins over an equal id; purely numeric ids fall back; nothing else does.
-    assert_eq!(
-        json(&get(&cfg, "tickets-get", b"/3.json", Some(ALL)))["number"],
-        "3"
-    );
-    assert_eq!(
-        json(&get(&cfg, "tickets-get", b"/2.json", Some(ALL)))["number"],
-        "100002"
-    );
-    for bad in [
-        &b"/0.json"[..],
-        b"/123abc.json",
-        b"/99999999999999999999.json",
-        b"/NOPE.json",
-        b"/000.json",
-    ] {
-        assert_error(
-            &get(&cfg, "tickets-get", bad, Some(ALL)),
-            404,
-            "Ticket not found",
+/// A [`Store`] that counts the statements it runs.
+struct Counting {
+    inner: MysqlStore,
+    ran: usize,
+}
+
+impl Store for Counting {
+    fn rows(&mut self, query: &Query) -> Result<Vec<Row>> {
+        self.ran += 1;
+        self.inner.rows(query)
+    }
+    fn for_each(&mut self, query: &Query, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        self.ran += 1;
+        self.inner.for_each(query, each)
+    }
+    fn execute(&mut self, query: &Query) -> Result<u64> {
+        self.ran += 1;
+        self.inner.execute(query)
+    }
+}
+
+mod get {
+    use super::*;
+
+    #[test]
+    fn full_ticket_has_the_contract_keys_in_order_with_visible_thread_and_attachments() {
+        let Some(db) = database("ost_") else { return };
+        let r = db.get("tickets-get", b"/100001.json", Some(ALL));
+        assert_eq!(r.status, 200, "{}", body(&r));
+        assert_eq!(
+            r.header("Content-Type"),
+            Some("application/json; charset=UTF-8")
+        );
+        assert_eq!(
+            body(&r),
+            concat!(
+                r#"{"id":1,"number":"100001","subject":"Printer on fire","statusId":1,"status":"Open","priorityId":3,"priority":"High","#,
+                r#""departmentId":1,"department":"Support","topicId":1,"topic":"General Inquiry","userId":1,"#,
+                r#""user":{"name":"Jane Doe","email":"jane@example.com"},"staffId":0,"staff":null,"teamId":0,"team":null,"#,
+                r#""slaId":1,"sla":"Default SLA","created":"2026-01-05 09:00:00","updated":"2026-01-05 10:00:00","duedate":null,"#,
+                r#""closed":null,"isOverdue":false,"isAnswered":true,"source":"API","ip":"127.0.0.1","children":[],"thread":["#,
+                r#"{"id":1,"type":"M","poster":"Jane Doe","timestamp":"2026-01-05 09:00:00","body":"It burns.","userId":1,"#,
+                r#""attachments":[{"id":1,"file_id":1,"filename":"pixel.png","size":70,"mime_type":"image/png","inline":false}],"attachment_count":1},"#,
+                r#"{"id":2,"type":"R","poster":"Ada Lovelace","timestamp":"2026-01-05 09:30:00","body":"We are on it.","staffId":1,"staff":"Ada Lovelace","#,
+                r#""attachments":[{"id":5,"file_id":5,"filename":"shown-name.png","size":70,"mime_type":"image/png","inline":true}],"attachment_count":1},"#,
+                r#"{"id":3,"type":"N","poster":"Ada Lovelace","timestamp":"2026-01-05 09:45:00","body":"Customer is VIP.","staffId":1,"staff":"Ada Lovelace"}]}"#
+            )
         );
     }
 
-    // Authentication and permissions.
-    assert_error(
-        &get(&cfg, "tickets-get", b"/100001.json", None),
-        401,
-        "Valid API key required",
-    );
-    assert_error(
-        &get(&cfg, "tickets-get", b"/100001.json", Some("nope")),
-        401,
-        "Valid API key required",
-    );
-    assert_error(
-        &get(
-            &cfg,
-            "tickets-get",
-            b"/100001.json",
-            Some("KEY-INACTIVE-0123456789AB"),
-        ),
-        401,
-        "API key not found/active or source IP not authorized",
-    );
-    assert_error(
-        &get(
-            &cfg,
-            "tickets-get",
-            b"/100001.json",
-            Some("KEY-OTHERIP-0123456789ABC"),
-        ),
-        401,
-        "Valid API key required",
-    );
-    assert_error(
-        &get(
-            &cfg,
-            "tickets-get",
-            b"/100001.json",
-            Some("KEY-NONE-0123456789ABCDEF"),
-        ),
-        401,
-        "API key not authorized to read tickets",
-    );
-    assert_eq!(
-        get(
-            &cfg,
-            "tickets-statuses",
-            b"",
-            Some("KEY-READ-0123456789ABCDEF")
-        )
-        .status,
-        200
-    );
-    assert_error(
-        &get(
-            &cfg,
-            "tickets-statuses",
-            b"",
-            Some("KEY-SUBTICKETS-0123456789"),
-        ),
-        401,
-        "API key not authorized to read ticket statistics",
-    );
+    #[test]
+    fn closed_ticket_has_its_close_date_the_default_priority_and_no_fileless_attachments() {
+        let Some(db) = database("ost_") else { return };
+        assert_eq!(
+            body(&db.get("tickets-get", b"/100002.json", Some(ALL))),
+            concat!(
+                r#"{"id":2,"number":"100002","subject":"Done already","statusId":3,"status":"Closed","priorityId":2,"priority":"Normal","#,
+                r#""departmentId":1,"department":"Support","topicId":0,"topic":null,"userId":2,"#,
+                r#""user":{"name":"John Roe","email":"john@example.com"},"staffId":0,"staff":null,"teamId":0,"team":null,"#,
+                r#""slaId":1,"sla":"Default SLA","created":"2026-01-06 09:00:00","updated":"2026-01-06 12:00:00","duedate":null,"#,
+                r#""closed":"2026-01-06 12:00:00","isOverdue":false,"isAnswered":true,"source":"Email","ip":"127.0.0.1","children":[],"thread":["#,
+                r#"{"id":5,"type":"M","poster":"John Roe","timestamp":"2026-01-06 09:00:00","body":"Please close.","userId":2}]}"#
+            )
+        );
+    }
 
-    // Statuses in sort order.
-    let v = json(&get(&cfg, "tickets-statuses", b".json", Some(ALL)));
-    let states: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["state"].as_str().unwrap())
-        .collect();
-    assert_eq!(states, ["open", "closed", "closed", "archived", "deleted"]);
+    #[test]
+    fn parent_lists_its_children_and_a_departed_agent_is_null() {
+        let Some(db) = database("ost_") else { return };
+        let v = json(&db.get("tickets-get", b"/100003.json", Some(ALL)));
+        assert_eq!(v["children"], serde_json::json!([4]));
+        // An empty priority answer ('' in the form data) means the default priority.
+        assert_eq!(v["priorityId"], 2);
+        assert_eq!(v["priority"], "Normal");
+        let reply = &v["thread"][1];
+        assert_eq!(reply["staffId"], 99);
+        assert!(reply["staff"].is_null());
+        assert!(reply.get("userId").is_none());
+        // The child has its own thread and no children.
+        let v = json(&db.get("tickets-get", b"/100004.json", Some(ALL)));
+        assert_eq!(v["children"], serde_json::json!([]));
+        assert_eq!(v["thread"][0]["body"], "Child.");
+    }
 
-    // Downloads: only files of ticket thread entries, in the database backend, under the cap.
-    let r = get(&cfg, "tickets-attachment-download", b"/1.json", Some(ALL));
-    assert_eq!(r.status, 200);
-    let Body::Download(dl) = &r.body else {
-        panic!("expected a streamed body")
-    };
-    let mut out = dl.head.clone();
-    let streamed = attachments::stream(&mut MysqlStore::new(&cfg.db), dl, &mut |b| {
-        out.extend_from_slice(b)
-    })
-    .unwrap();
-    out.extend_from_slice(&dl.tail);
-    assert_eq!(streamed, 70);
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(v["filename"], "pixel.png");
-    assert_eq!(v["size"], 70);
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(v["content"].as_str().unwrap())
-        .unwrap();
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(bytes.len(), 70);
-    assert_error(
-        &get(&cfg, "tickets-attachment-download", b"/0.json", Some(ALL)),
-        400,
-        "Invalid file ID",
-    );
-    assert_error(
-        &get(&cfg, "tickets-attachment-download", b"/2.json", Some(ALL)),
-        403,
-        "Attachment not accessible",
-    );
-    assert_error(
-        &get(&cfg, "tickets-attachment-download", b"/3.json", Some(ALL)),
-        403,
-        "Attachment not accessible",
-    );
-    assert_error(
-        &get(&cfg, "tickets-attachment-download", b"/999.json", Some(ALL)),
-        403,
-        "Attachment not accessible",
-    );
-    assert_eq!(
-        get(&cfg, "tickets-attachment-download", b"/4.json", Some(ALL)).status,
-        501
-    );
-    let mut small = cfg.clone();
-    small.max_download_bytes = 69;
-    assert_eq!(
-        get(&small, "tickets-attachment-download", b"/1.json", Some(ALL)).status,
-        413
-    );
+    #[test]
+    fn ticket_in_the_odd_department_is_correct_json_and_well_formed_xml() {
+        let Some(db) = database("ost_") else { return };
+        let v = json(&db.get("tickets-get", b"/100005.json", Some(ALL)));
+        assert_eq!(v["subject"], "Ünïcödé <b>&</b> “quotes”");
+        assert_eq!(v["department"], "Sales & Support / Ünits <2>");
+        assert_eq!(v["staffId"], 1);
+        assert_eq!(v["staff"], "Ada Lovelace");
+        assert_eq!(v["teamId"], 1);
+        assert_eq!(v["team"], "Night Shift");
+        assert_eq!(v["duedate"], "2030-01-31 17:30:00");
+        assert_eq!(v["isOverdue"], true);
+        assert_eq!(v["isAnswered"], false);
+        assert_eq!(v["user"]["name"], "Zoë Ørsted");
+        assert_eq!(v["thread"][0]["body"], "Grüße & <b>bold</b> \0 and \x1a");
 
-    // Subtickets, natively from ticket_pid.
-    assert_eq!(
-        body(&get(
-            &cfg,
-            "tickets-subtickets-parent",
-            b"/100004.json",
-            Some(ALL)
-        )),
-        r#"{"parent":{"ticket_id":3,"number":"100003","subject":"Parent ticket","status":"Open"}}"#
-    );
-    assert_eq!(
-        body(&get(
-            &cfg,
-            "tickets-subtickets-parent",
-            b"/100001.json",
-            Some(ALL)
-        )),
-        r#"{"parent":null}"#
-    );
-    assert_eq!(
-        body(&get(
-            &cfg,
-            "tickets-subtickets-list",
-            b"/100003.json",
-            Some(ALL)
-        )),
-        r#"{"children":[{"ticket_id":4,"number":"100004","subject":"Child ticket","status":"Open"}]}"#
-    );
-    assert_eq!(
-        body(&get(
-            &cfg,
-            "tickets-subtickets-list",
-            b"/100004.json",
-            Some(ALL)
-        )),
-        r#"{"children":[]}"#
-    );
-    assert_error(
-        &get(&cfg, "tickets-subtickets-list", b"/NOPE.json", Some(ALL)),
-        404,
-        "Parent ticket not found",
-    );
-    assert_error(
-        &get(&cfg, "tickets-subtickets-parent", b"/NOPE.json", Some(ALL)),
-        404,
-        "Child ticket not found",
-    );
-    assert_error(
-        &get(&cfg, "tickets-subtickets-parent", b"/0.json", Some(ALL)),
-        400,
-        "Invalid ticket number",
-    );
-    assert_error(
-        &get(
-            &cfg,
-            "tickets-subtickets-list",
-            b"/100003.json",
-            Some("KEY-READ-0123456789ABCDEF"),
-        ),
-        403,
-        "API key not authorized for subticket operations",
-    );
+        // The body holds NUL and ^Z, the names & < / and non-ASCII: the XML is still well-formed.
+        let r = db.get("tickets-get", b"/100005.xml", Some(ALL));
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("Content-Type"),
+            Some("application/xml; charset=UTF-8")
+        );
+        let xml = body(&r);
+        assert_well_formed_xml(&xml);
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><id>5</id>"));
+        assert!(xml.contains("<department>Sales &amp; Support / Ünits &lt;2&gt;</department>"));
+        assert!(xml.contains("<isOverdue>true</isOverdue>"));
+        assert!(xml.contains("<thread><item><id>8</id><type>M</type>"));
+    }
 
-    // Statistics from SQL aggregates.
-    assert_eq!(
-        body(&get(&cfg, "tickets-stats", b"", Some(ALL))),
-        concat!(
-            r#"{"total":6,"open":5,"closed":1,"overdue":1,"archived":0,"deleted":0,"by_department":{"#,
-            r#""Parent Dept / Sales & Support / Ünits <2>":{"department_id":3,"total":1,"open":1,"closed":0,"overdue":1},"#,
-            r#""Support":{"department_id":1,"total":5,"open":4,"closed":1,"overdue":0}},"#,
-            r#""by_staff":[{"staff_id":1,"staff_name":"Ada Lovelace","total":1,"departments":{"#,
-            r#""Parent Dept / Sales & Support / Ünits <2>":{"open":1,"closed":0,"overdue":1}}}]}"#
-        )
-    );
-    let filtered = |q: &[u8]| {
-        let req = Request {
-            endpoint: "tickets-stats".into(),
-            method: "GET".into(),
-            query_string: q.to_vec(),
-            api_key: Some(ALL.as_bytes().to_vec()),
-            remote_addr: "127.0.0.1".into(),
-            ..Default::default()
+    #[test]
+    fn missing_department_and_user_name_fall_back_like_osticket() {
+        let Some(db) = database("ost_") else { return };
+        // osTicket moves tickets to the default department when it deletes theirs; a ticket
+        // left without one still shows the default department, like `Ticket::getDept()`.
+        db.store()
+            .execute(&Query::new(
+                "UPDATE ost_ticket SET dept_id = 0 WHERE ticket_id = 6",
+                vec![],
+            ))
+            .unwrap();
+        let v = json(&db.get("tickets-get", b"/3.json", Some(ALL)));
+        assert_eq!(v["id"], 6);
+        assert_eq!(v["departmentId"], 0);
+        assert_eq!(v["department"], "Support");
+        assert_eq!(v["user"]["name"], "no.name");
+        assert_eq!(v["user"]["email"], "no.name@example.com");
+        assert_eq!(v["ip"], "");
+        assert_eq!(v["source"], "Other");
+    }
+
+    #[test]
+    fn names_follow_the_helpdesk_name_formats() {
+        let Some(db) = database("ost_") else { return };
+        db.store()
+            .execute(&Query::new(
+                "UPDATE ost_config SET value = IF(`key` = 'agent_name_format', 'lastfirst', 'full') \
+                 WHERE `key` IN ('agent_name_format', 'client_name_format')",
+                vec![],
+            ))
+            .unwrap();
+        db.store()
+            .execute(&Query::new(
+                "UPDATE ost_user SET name = 'Dr. Jane Quincy Doe' WHERE id = 1",
+                vec![],
+            ))
+            .unwrap();
+        let v = json(&db.get("tickets-get", b"/100001.json", Some(ALL)));
+        assert_eq!(v["user"]["name"], "Jane Doe");
+        assert_eq!(v["thread"][1]["staff"], "Lovelace, Ada");
+        // Without the settings, osTicket's defaults apply (agents "First Last", users as entered).
+        db.store()
+            .execute(&Query::new(
+                "DELETE FROM ost_config WHERE `key` LIKE '%name_format'",
+                vec![],
+            ))
+            .unwrap();
+        let v = json(&db.get("tickets-get", b"/100001.json", Some(ALL)));
+        assert_eq!(v["user"]["name"], "Dr. Jane Quincy Doe");
+        assert_eq!(v["thread"][1]["staff"], "Ada Lovelace");
+    }
+
+    #[test]
+    fn number_wins_over_an_equal_internal_id() {
+        let Some(db) = database("ost_") else { return };
+        let v = json(&db.get("tickets-get", b"/3.json", Some(ALL)));
+        assert_eq!(
+            (v["id"].as_i64(), v["number"].as_str()),
+            (Some(6), Some("3"))
+        );
+    }
+
+    #[test]
+    fn purely_numeric_identifier_falls_back_to_the_internal_id() {
+        let Some(db) = database("ost_") else { return };
+        let v = json(&db.get("tickets-get", b"/2.json", Some(ALL)));
+        assert_eq!(
+            (v["id"].as_i64(), v["number"].as_str()),
+            (Some(2), Some("100002"))
+        );
+        let v = json(&db.get("tickets-get", b"/0002.json", Some(ALL)));
+        assert_eq!(v["id"], 2);
+    }
+
+    #[test]
+    fn unknown_zero_mixed_and_huge_identifiers_are_not_found() {
+        let Some(db) = database("ost_") else { return };
+        for bad in [
+            &b"/0.json"[..],
+            b"/000.json",
+            b"/123abc.json",
+            b"/2abc.json",
+            b"/99999999999999999999.json",
+            b"/4294967297.json",
+            b"/NOPE.json",
+            b"/%32.json",
+        ] {
+            let r = db.get("tickets-get", bad, Some(ALL));
+            assert_error(&r, 404, "Ticket not found");
+        }
+        // Errors of .xml URLs keep the content, in XML.
+        let r = db.get("tickets-get", b"/NOPE.xml", Some(ALL));
+        assert_eq!(r.status, 404);
+        assert!(body(&r).contains("<message>Ticket not found</message>"));
+    }
+
+    #[test]
+    fn get_runs_a_fixed_number_of_queries_whatever_the_thread_length() {
+        let Some(db) = database("ost_") else { return };
+        let count = |path: &[u8]| {
+            let mut store = Counting {
+                inner: db.store(),
+                ran: 0,
+            };
+            let r = handle(
+                &request("GET", "tickets-get", path, Some(ALL)),
+                &db.cfg,
+                &mut store,
+            );
+            assert_eq!(r.status, 200, "{}", body(&r));
+            store.ran
         };
-        handle(&req, &cfg, &mut MysqlStore::new(&cfg.db))
-    };
-    assert_eq!(json(&filtered(b"since=2026-01-07"))["total"], 4);
-    assert_eq!(
-        json(&filtered(b"since=2026-01-07&until=2026-01-09"))["total"],
-        2
-    );
-    assert_eq!(
-        json(&filtered(
-            b"department=Sales+%26+Support+%2F+%C3%9Cnits+%3C2%3E"
-        ))["total"],
-        1
-    );
-    assert_eq!(json(&filtered(b"department=1"))["total"], 5);
-    assert_error(
-        &filtered(b"department=Nope"),
-        404,
-        "Department 'Nope' not found",
-    );
-    assert_eq!(filtered(b"since=yesterday").status, 400);
-    assert_eq!(
-        get(
-            &cfg,
-            "tickets-stats",
-            b".xml",
-            Some("KEY-READ-0123456789ABCDEF")
-        )
-        .status,
-        200
-    );
+        // Key + ticket + entries + attachments + children; one more for the id fallback.
+        let long = count(b"/100001.json");
+        assert_eq!(long, count(b"/100004.json"));
+        assert_eq!(count(b"/2.json"), long + 1);
+        assert!(long <= 5, "{long} queries");
+        // Many more entries and attachments change nothing.
+        db.store()
+            .execute(&Query::new(
+                "INSERT INTO ost_thread_entry (thread_id, type, poster, body, created, updated) \
+                 SELECT 4, 'M', 'Jane Doe', CONCAT('more ', seq), NOW(), NOW() FROM seq_1_to_200",
+                vec![],
+            ))
+            .unwrap();
+        assert_eq!(count(b"/100004.json"), long);
+        let v = json(&db.get("tickets-get", b"/100004.json", Some(ALL)));
+        assert_eq!(v["thread"].as_array().unwrap().len(), 201);
+    }
+}
 
-    // Search: filters, sort, paging, totals.
-    let search = |q: &[u8], key: &str| {
-        let req = Request {
-            endpoint: "tickets-search".into(),
-            script_name: "/api/tickets-search.php".into(),
-            method: "GET".into(),
-            query_string: q.to_vec(),
-            api_key: Some(key.as_bytes().to_vec()),
-            remote_addr: "127.0.0.1".into(),
-            ..Default::default()
+mod auth {
+    use super::*;
+
+    #[test]
+    fn missing_unknown_inactive_and_foreign_address_keys_are_refused() {
+        let Some(db) = database("ost_") else { return };
+        let get = |key: Option<&str>| db.get("tickets-get", b"/100001.json", key);
+        assert_error(&get(None), 401, "Valid API key required");
+        assert_error(&get(Some("")), 401, "Valid API key required");
+        assert_error(&get(Some("nope")), 401, "Valid API key required");
+        assert_error(
+            &get(Some(INACTIVE)),
+            401,
+            "API key not found/active or source IP not authorized",
+        );
+        assert_error(&get(Some(OTHER_IP)), 401, "Valid API key required");
+        let mut from_other = request("GET", "tickets-get", b"/100001.json", Some(OTHER_IP));
+        from_other.remote_addr = "10.9.8.7".into();
+        assert_eq!(db.send(from_other).status, 200);
+    }
+
+    #[test]
+    fn key_without_the_permission_gets_the_endpoint_message() {
+        let Some(db) = database("ost_") else { return };
+        for (endpoint, path, message) in [
+            (
+                "tickets-get",
+                &b"/100001.json"[..],
+                "API key not authorized to read tickets",
+            ),
+            (
+                "tickets-attachment-download",
+                b"/1.json",
+                "API key not authorized to read attachments",
+            ),
+            (
+                "tickets-statuses",
+                b"",
+                "API key not authorized to read ticket statistics",
+            ),
+        ] {
+            assert_error(&db.get(endpoint, path, Some(NONE)), 401, message);
+            assert_error(&db.get(endpoint, path, Some(SUBTICKETS)), 401, message);
+        }
+        assert_eq!(
+            db.get("tickets-get", b"/100001.json", Some(READ)).status,
+            200
+        );
+        assert_error(
+            &db.get("tickets-get", b"/100001.json", Some(STATS)),
+            401,
+            "API key not authorized to read tickets",
+        );
+    }
+
+    #[test]
+    fn switched_off_plugin_answers_404_before_checking_anything() {
+        let Some(db) = database("ost_") else { return };
+        let mut off = db.cfg.clone();
+        off.active = false;
+        for req in [
+            request("GET", "tickets-get", b"/100001.json", Some(ALL)),
+            request("GET", "tickets-get", b"/100001.json", None),
+            request("POST", "tickets-get", b"/bad", None),
+            request("GET", "tickets-attachment-download", b"/1.json", Some(ALL)),
+            request("GET", "tickets-statuses", b"", Some(ALL)),
+        ] {
+            let r = db.send_with(&off, req);
+            assert_eq!(r.status, 404, "{}", body(&r));
+            assert_eq!(json(&r)["error"], true);
+        }
+    }
+}
+
+mod routing {
+    use super::*;
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        let Some(db) = database("ost_") else { return };
+        for method in ["POST", "DELETE", "PATCH", "get"] {
+            let r = db.send(request(method, "tickets-get", b"/100001.json", Some(ALL)));
+            assert_error(&r, 405, "Method Not Allowed. Use GET");
+            assert_eq!(r.header("Allow"), Some("GET"));
+        }
+        let r = db.send(request(
+            "PUT",
+            "tickets-attachment-download",
+            b"/1.json",
+            Some(ALL),
+        ));
+        assert_error(&r, 405, "Method Not Allowed. Use GET");
+    }
+
+    #[test]
+    fn malformed_paths_are_400_with_the_endpoint_message() {
+        let Some(db) = database("ost_") else { return };
+        let get_msg = "Invalid URL format. Expected: /api/tickets-get.php/{ticket_number}.json";
+        for path in [
+            &b""[..],
+            b"/",
+            b"/100001",
+            b"/100001.",
+            b"/100001.txt",
+            b"/100001.JSON",
+            b"/.json",
+            b"100001.json",
+            b"/a/b.json",
+            b"/1.2.json",
+            b"/100001.json/",
+            b"/\xff\xfe.json",
+        ] {
+            let r = db.get("tickets-get", path, Some(ALL));
+            assert_error(&r, 400, get_msg);
+        }
+        let dl_msg =
+            "Invalid URL format. Expected: /api/tickets-attachment-download.php/{file_id}.json";
+        for path in [
+            &b"/abc.json"[..],
+            b"/-1.json",
+            b"/+1.json",
+            b"/1e3.json",
+            b"/\xc3.json",
+        ] {
+            let r = db.get("tickets-attachment-download", path, Some(ALL));
+            assert_error(&r, 400, dl_msg);
+        }
+        for path in [&b"/x"[..], b".txt", b"/.json/x"] {
+            let r = db.get("tickets-statuses", path, Some(ALL));
+            assert_error(&r, 400, "Invalid URL format");
+        }
+    }
+}
+
+mod statuses {
+    use super::*;
+
+    #[test]
+    fn statuses_come_in_sort_order_with_every_state() {
+        let Some(db) = database("ost_") else { return };
+        let expected = concat!(
+            r#"[{"id":1,"name":"Open","state":"open"},{"id":2,"name":"Resolved","state":"closed"},"#,
+            r#"{"id":3,"name":"Closed","state":"closed"},{"id":4,"name":"Archived","state":"archived"},"#,
+            r#"{"id":5,"name":"Deleted","state":"deleted"}]"#
+        );
+        for path in [&b""[..], b".json", b"/.json"] {
+            let r = db.get("tickets-statuses", path, Some(ALL));
+            assert_eq!(r.status, 200, "{}", body(&r));
+            assert_eq!(body(&r), expected);
+        }
+        // The sort column decides, not the id.
+        db.store()
+            .execute(&Query::new(
+                "UPDATE ost_ticket_status SET sort = 0 WHERE id = 5",
+                vec![],
+            ))
+            .unwrap();
+        let v = json(&db.get("tickets-statuses", b"", Some(ALL)));
+        assert_eq!(v[0]["name"], "Deleted");
+        let r = db.get("tickets-statuses", b".xml", Some(STATS));
+        assert_eq!(r.status, 200);
+        assert_well_formed_xml(&body(&r));
+        assert_eq!(db.get("tickets-statuses", b"", Some(READ)).status, 200);
+    }
+}
+
+mod download {
+    use super::*;
+
+    fn pixel_png() -> Vec<u8> {
+        (0..PIXEL_PNG_HEX.len() / 2)
+            .map(|i| u8::from_str_radix(&PIXEL_PNG_HEX[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The whole body of a streamed download, read through the real store.
+    fn streamed(db: &TestDb, r: &Response) -> Vec<u8> {
+        assert_eq!(r.status, 200);
+        let Body::Download(dl) = &r.body else {
+            panic!("expected a streamed body")
         };
-        handle(&req, &cfg, &mut MysqlStore::new(&cfg.db))
-    };
-    let ids = |q: &[u8]| -> Vec<i64> {
-        let r = search(q, ALL);
+        let mut out = dl.head.clone();
+        let n =
+            attachments::stream(&mut db.store(), dl, &mut |b| out.extend_from_slice(b)).unwrap();
+        assert_eq!(n, dl.size);
+        out.extend_from_slice(&dl.tail);
+        out
+    }
+
+    #[test]
+    fn ticket_attachment_streams_the_exact_file_bytes() {
+        let Some(db) = database("ost_") else { return };
+        // The fixture's chunks really are of different sizes.
+        let sizes: Vec<i64> = db
+            .rows("SELECT LENGTH(filedata) FROM ost_file_chunk WHERE file_id = 1 ORDER BY chunk_id")
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        assert_eq!(sizes, [20, 1, 49]);
+        let chunks: Vec<u8> = db
+            .rows("SELECT filedata FROM ost_file_chunk WHERE file_id = 1 ORDER BY chunk_id")
+            .iter()
+            .flat_map(|r| r.bytes(0).to_vec())
+            .collect();
+        assert_eq!(chunks, pixel_png());
+
+        let r = db.get("tickets-attachment-download", b"/1.json", Some(ALL));
+        assert_eq!(
+            r.header("Content-Type"),
+            Some("application/json; charset=UTF-8")
+        );
+        let out = String::from_utf8(streamed(&db, &r)).unwrap();
+        let content = base64::engine::general_purpose::STANDARD.encode(&chunks);
+        assert_eq!(
+            out,
+            format!(
+                r#"{{"file_id":1,"filename":"pixel.png","mime_type":"image/png","size":70,"content":"{content}"}}"#
+            )
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(v["content"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(decoded, chunks);
+        // The inline file of the response downloads too; READ suffices.
+        let r = db.get("tickets-attachment-download", b"/5.json", Some(READ));
+        let v: serde_json::Value = serde_json::from_slice(&streamed(&db, &r)).unwrap();
+        assert_eq!(v["filename"], "inline.png");
+        assert_eq!(v["content"], content);
+    }
+
+    #[test]
+    fn download_in_xml_is_well_formed_with_the_same_content() {
+        let Some(db) = database("ost_") else { return };
+        let r = db.get("tickets-attachment-download", b"/1.xml", Some(ALL));
+        assert_eq!(
+            r.header("Content-Type"),
+            Some("application/xml; charset=UTF-8")
+        );
+        let xml = String::from_utf8(streamed(&db, &r)).unwrap();
+        assert_well_formed_xml(&xml);
+        let content = base64::engine::general_purpose::STANDARD.encode(pixel_png());
+        assert_eq!(
+            xml,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><file_id>1</file_id>\
+                 <filename>pixel.png</filename><mime_type>image/png</mime_type><size>70</size>\
+                 <content>{content}</content></response>\n"
+            )
+        );
+    }
+
+    #[test]
+    fn zero_file_id_is_invalid() {
+        let Some(db) = database("ost_") else { return };
+        for path in [&b"/0.json"[..], b"/000.json", b"/99999999999.json"] {
+            let r = db.get("tickets-attachment-download", path, Some(ALL));
+            assert_error(&r, 400, "Invalid file ID");
+        }
+    }
+
+    #[test]
+    fn files_outside_ticket_threads_are_not_accessible() {
+        let Some(db) = database("ost_") else { return };
+        // 2: attached to a FAQ; 3: to a task's thread entry; 999: attached to nothing.
+        for path in [&b"/2.json"[..], b"/3.json", b"/999.json"] {
+            let r = db.get("tickets-attachment-download", path, Some(ALL));
+            assert_error(&r, 403, "Attachment not accessible");
+        }
+    }
+
+    #[test]
+    fn attached_file_without_its_file_row_is_not_found() {
+        let Some(db) = database("ost_") else { return };
+        let r = db.get("tickets-attachment-download", b"/6.json", Some(ALL));
+        assert_error(&r, 404, "File not found");
+    }
+
+    #[test]
+    fn file_over_the_limit_is_413_naming_size_and_limit() {
+        let Some(db) = database("ost_") else { return };
+        let mut small = db.cfg.clone();
+        small.max_download_bytes = 69;
+        let r = db.send_with(
+            &small,
+            request("GET", "tickets-attachment-download", b"/1.json", Some(ALL)),
+        );
+        assert_eq!(r.status, 413, "{}", body(&r));
+        let message = json(&r)["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("70 bytes") && message.contains("69 bytes"),
+            "{message}"
+        );
+        small.max_download_bytes = 70;
+        let r = db.send_with(
+            &small,
+            request("GET", "tickets-attachment-download", b"/1.json", Some(ALL)),
+        );
+        assert_eq!(r.status, 200);
+    }
+
+    #[test]
+    fn file_in_another_storage_backend_is_501() {
+        let Some(db) = database("ost_") else { return };
+        let r = db.get("tickets-attachment-download", b"/4.json", Some(ALL));
+        assert_eq!(r.status, 501, "{}", body(&r));
+        let message = json(&r)["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("'F'"), "{message}");
+    }
+}
+
+mod subtickets {
+    use super::*;
+
+    #[test]
+    fn parent_and_children_come_from_ticket_pid() {
+        let Some(db) = database("ost_") else { return };
+        assert_eq!(
+            body(&db.get("tickets-subtickets-parent", b"/100004.json", Some(ALL))),
+            r#"{"parent":{"ticket_id":3,"number":"100003","subject":"Parent ticket","status":"Open"}}"#
+        );
+        assert_eq!(
+            body(&db.get("tickets-subtickets-parent", b"/100001.json", Some(ALL))),
+            r#"{"parent":null}"#
+        );
+        assert_eq!(
+            body(&db.get("tickets-subtickets-list", b"/100003.json", Some(ALL))),
+            r#"{"children":[{"ticket_id":4,"number":"100004","subject":"Child ticket","status":"Open"}]}"#
+        );
+        assert_eq!(
+            body(&db.get("tickets-subtickets-list", b"/100004.json", Some(ALL))),
+            r#"{"children":[]}"#
+        );
+    }
+
+    #[test]
+    fn subticket_errors_keep_the_original_messages() {
+        let Some(db) = database("ost_") else { return };
+        assert_error(
+            &db.get("tickets-subtickets-list", b"/NOPE.json", Some(ALL)),
+            404,
+            "Parent ticket not found",
+        );
+        assert_error(
+            &db.get("tickets-subtickets-parent", b"/NOPE.json", Some(ALL)),
+            404,
+            "Child ticket not found",
+        );
+        assert_error(
+            &db.get("tickets-subtickets-parent", b"/0.json", Some(ALL)),
+            400,
+            "Invalid ticket number",
+        );
+        assert_error(
+            &db.get("tickets-subtickets-list", b"/100003.json", Some(READ)),
+            403,
+            "API key not authorized for subticket operations",
+        );
+        assert_eq!(
+            db.get("tickets-subtickets-list", b"/100003.json", Some(SUBTICKETS))
+                .status,
+            200
+        );
+    }
+}
+
+mod stats {
+    use super::*;
+
+    #[test]
+    fn statistics_count_states_departments_and_agents() {
+        let Some(db) = database("ost_") else { return };
+        assert_eq!(
+            body(&db.get("tickets-stats", b"", Some(ALL))),
+            concat!(
+                r#"{"total":6,"open":5,"closed":1,"overdue":1,"archived":0,"deleted":0,"by_department":{"#,
+                r#""Parent Dept / Sales & Support / Ünits <2>":{"department_id":3,"total":1,"open":1,"closed":0,"overdue":1},"#,
+                r#""Support":{"department_id":1,"total":5,"open":4,"closed":1,"overdue":0}},"#,
+                r#""by_staff":[{"staff_id":1,"staff_name":"Ada Lovelace","total":1,"departments":{"#,
+                r#""Parent Dept / Sales & Support / Ünits <2>":{"open":1,"closed":0,"overdue":1}}}]}"#
+            )
+        );
+        assert_eq!(db.get("tickets-stats", b".xml", Some(READ)).status, 200);
+    }
+
+    #[test]
+    fn statistics_filters() {
+        let Some(db) = database("ost_") else { return };
+        let stats = |q: &[u8]| db.send(with_query("tickets-stats", q, ALL));
+        assert_eq!(json(&stats(b"since=2026-01-07"))["total"], 4);
+        assert_eq!(
+            json(&stats(b"since=2026-01-07&until=2026-01-09"))["total"],
+            2
+        );
+        assert_eq!(
+            json(&stats(
+                b"department=Sales+%26+Support+%2F+%C3%9Cnits+%3C2%3E"
+            ))["total"],
+            1
+        );
+        assert_eq!(json(&stats(b"department=1"))["total"], 5);
+        assert_error(
+            &stats(b"department=Nope"),
+            404,
+            "Department 'Nope' not found",
+        );
+        assert_eq!(stats(b"since=yesterday").status, 400);
+    }
+}
+
+mod search {
+    use super::*;
+
+    fn ids(db: &TestDb, q: &[u8]) -> Vec<i64> {
+        let r = db.send(with_query("tickets-search", q, ALL));
         assert_eq!(r.status, 200, "{} {}", String::from_utf8_lossy(q), body(&r));
         json(&r)
             .as_array()
@@ -452,160 +858,181 @@ fn database_behaviour() {
             .iter()
             .map(|t| t["id"].as_i64().unwrap())
             .collect()
-    };
-    let r = search(b"", ALL);
-    assert_eq!(r.header("X-Total-Count"), Some("6"));
-    assert!(r.header("Link").is_none());
-    assert_eq!(ids(b""), [6, 5, 4, 3, 2, 1]);
-    // Key order and types of an item, from the raw body (serde_json's map would sort the keys).
-    assert!(body(&r).ends_with(concat!(
-        r#"{"id":1,"number":"100001","subject":"Printer on fire","statusId":1,"status":"Open","priorityId":3,"#,
-        r#""priority":"High","departmentId":1,"department":"Support","topicId":1,"topic":"General Inquiry","#,
-        r#""created":"2026-01-05 09:00:00","updated":"2026-01-05 10:00:00","dueDate":null,"staffId":0,"staff":null,"#,
-        r#""teamId":0,"team":null,"slaId":1,"sla":"Default SLA","isOverdue":false,"isAnswered":true}]"#
-    )), "{}", body(&r));
-    let first = &json(&r)[5];
-    assert_eq!(first["priority"], "High");
-    assert_eq!(first["subject"], "Printer on fire");
-    assert_eq!(ids(b"status=Closed"), [2]);
-    assert_eq!(ids(b"status=3"), [2]);
-    assert_eq!(ids(b"state=closed"), [2]);
-    assert_eq!(ids(b"department=Support").len(), 5);
-    assert_eq!(
-        ids(b"department=Parent+Dept+%2F+Sales+%26+Support+%2F+%C3%9Cnits+%3C2%3E"),
-        [5]
-    );
-    assert_eq!(ids(b"staff=ada"), [5]);
-    assert_eq!(ids(b"staff=1"), [5]);
-    assert_eq!(ids(b"team=Night+Shift"), [5]);
-    assert_eq!(ids(b"priority=High"), [1]);
-    assert_eq!(ids(b"topic=General+Inquiry"), [1]);
-    assert_eq!(ids(b"email=jane%40example.com"), [4, 3, 1]);
-    assert_eq!(ids(b"overdue=true"), [5]);
-    assert_eq!(ids(b"query=printer"), [1]);
-    assert_eq!(ids(b"query=100004"), [4]);
-    assert!(ids(b"query=50%25_").is_empty());
-    assert_eq!(ids(b"parent=100003"), [4]);
-    assert_eq!(ids(b"created_from=2026-01-09"), [6, 5]);
-    assert_eq!(ids(b"created_to=2026-01-06"), [2, 1]);
-    assert_eq!(ids(b"updated_since=2026-01-10"), [6]);
-    assert_eq!(ids(b"sort=number&order=asc"), [1, 2, 3, 4, 5, 6]);
-    assert_eq!(ids(b"sort=number"), [1, 2, 3, 4, 5, 6]);
-    assert_eq!(ids(b"sort=updated&order=asc"), [1, 2, 3, 4, 5, 6]);
-    assert_eq!(ids(b"limit=500").len(), 6);
-    let r = search(b"limit=2&offset=2&status=Open", ALL);
-    assert_eq!(r.header("X-Total-Count"), Some("5"));
-    assert_eq!(
-        r.header("Link"),
-        Some("</api/tickets-search.php?status=Open&limit=2&offset=4>; rel=\"next\", </api/tickets-search.php?status=Open&limit=2&offset=0>; rel=\"prev\"")
-    );
-    for (q, status, msg) in [
-        (&b"status=Nope"[..], 404, "Status 'Nope' not found"),
-        (b"status=99", 404, "Status '99' not found"),
-        (b"department=Nope", 404, "Department 'Nope' not found"),
-        (b"staff=ghost", 404, "Staff member 'ghost' not found"),
-        (b"team=Nope", 404, "Team 'Nope' not found"),
-        (b"topic=Nope", 404, "Help Topic 'Nope' not found"),
-        (b"priority=Nope", 404, "Priority 'Nope' not found"),
-        (b"parent=NOPE", 404, "Parent ticket 'NOPE' not found"),
-    ] {
-        assert_error(&search(q, ALL), status, msg);
     }
-    for q in [
-        &b"limit=0"[..],
-        b"limit=abc",
-        b"offset=-1",
-        b"sort=nope",
-        b"order=up",
-        b"overdue=maybe",
-        b"state=gone",
-        b"created_from=soon",
-        b"query=%FF",
-    ] {
-        assert_eq!(search(q, ALL).status, 400, "{}", String::from_utf8_lossy(q));
+
+    #[test]
+    fn search_items_have_the_contract_keys_and_a_total() {
+        let Some(db) = database("ost_") else { return };
+        let r = db.send(with_query("tickets-search", b"", ALL));
+        assert_eq!(r.header("X-Total-Count"), Some("6"));
+        assert!(r.header("Link").is_none());
+        assert_eq!(ids(&db, b""), [6, 5, 4, 3, 2, 1]);
+        // Key order and types of an item, from the raw body (serde_json's map would sort the keys).
+        assert!(body(&r).ends_with(concat!(
+            r#"{"id":1,"number":"100001","subject":"Printer on fire","statusId":1,"status":"Open","priorityId":3,"#,
+            r#""priority":"High","departmentId":1,"department":"Support","topicId":1,"topic":"General Inquiry","#,
+            r#""created":"2026-01-05 09:00:00","updated":"2026-01-05 10:00:00","dueDate":null,"staffId":0,"staff":null,"#,
+            r#""teamId":0,"team":null,"slaId":1,"sla":"Default SLA","isOverdue":false,"isAnswered":true}]"#
+        )), "{}", body(&r));
+        let r = db.send(with_query(
+            "tickets-search",
+            b"limit=2&offset=2&status=Open",
+            ALL,
+        ));
+        assert_eq!(r.header("X-Total-Count"), Some("5"));
+        assert_eq!(
+            r.header("Link"),
+            Some("</api/tickets-search.php?status=Open&limit=2&offset=4>; rel=\"next\", </api/tickets-search.php?status=Open&limit=2&offset=0>; rel=\"prev\"")
+        );
+        assert_eq!(db.send(with_query("tickets-search", b"", READ)).status, 200);
+        assert_error(
+            &db.send(with_query("tickets-search", b"", NONE)),
+            401,
+            "API key not authorized to search tickets",
+        );
     }
-    assert_eq!(search(b"query=x&mode=fulltext", ALL).status, 501);
-    assert_eq!(search(b"", "KEY-READ-0123456789ABCDEF").status, 200);
-    assert_error(
-        &search(b"", "KEY-NONE-0123456789ABCDEF"),
-        401,
-        "API key not authorized to search tickets",
-    );
 
-    // Switched off: 404 before anything else.
-    let mut off = cfg.clone();
-    off.active = false;
-    assert_eq!(
-        get(&off, "tickets-get", b"/100001.json", Some(ALL)).status,
-        404
-    );
+    #[test]
+    fn search_filters_and_sorts() {
+        let Some(db) = database("ost_") else { return };
+        assert_eq!(ids(&db, b"status=Closed"), [2]);
+        assert_eq!(ids(&db, b"status=3"), [2]);
+        assert_eq!(ids(&db, b"state=closed"), [2]);
+        assert_eq!(ids(&db, b"department=Support"), [6, 4, 3, 2, 1]);
+        assert_eq!(
+            ids(
+                &db,
+                b"department=Parent+Dept+%2F+Sales+%26+Support+%2F+%C3%9Cnits+%3C2%3E"
+            ),
+            [5]
+        );
+        assert_eq!(ids(&db, b"staff=ada"), [5]);
+        assert_eq!(ids(&db, b"staff=1"), [5]);
+        assert_eq!(ids(&db, b"team=Night+Shift"), [5]);
+        assert_eq!(ids(&db, b"priority=High"), [1]);
+        assert_eq!(ids(&db, b"topic=General+Inquiry"), [1]);
+        assert_eq!(ids(&db, b"email=jane%40example.com"), [4, 3, 1]);
+        assert_eq!(ids(&db, b"overdue=true"), [5]);
+        assert_eq!(ids(&db, b"query=printer"), [1]);
+        assert_eq!(ids(&db, b"query=100004"), [4]);
+        assert!(ids(&db, b"query=50%25_").is_empty());
+        assert_eq!(ids(&db, b"parent=100003"), [4]);
+        assert_eq!(ids(&db, b"created_from=2026-01-09"), [6, 5]);
+        assert_eq!(ids(&db, b"created_to=2026-01-06"), [2, 1]);
+        assert_eq!(ids(&db, b"updated_since=2026-01-10"), [6]);
+        assert_eq!(ids(&db, b"sort=number&order=asc"), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(ids(&db, b"sort=number"), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(ids(&db, b"sort=updated&order=asc"), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(ids(&db, b"limit=500").len(), 6);
+    }
 
-    // The permission grid: install is idempotent, saving revokes what is not posted.
-    let tables = Tables::new("ost_").unwrap();
-    let mut store = MysqlStore::new(&cfg.db);
-    assert!(schema::install(&mut store, &tables).unwrap().is_empty());
-    let ours = |store: &mut MysqlStore| {
-        store
-            .rows(&schema::indexes_query(&tables, "ticket"))
+    #[test]
+    fn search_rejects_unknown_names_and_bad_values() {
+        let Some(db) = database("ost_") else { return };
+        let search = |q: &[u8]| db.send(with_query("tickets-search", q, ALL));
+        for (q, status, msg) in [
+            (&b"status=Nope"[..], 404, "Status 'Nope' not found"),
+            (b"status=99", 404, "Status '99' not found"),
+            (b"department=Nope", 404, "Department 'Nope' not found"),
+            (b"staff=ghost", 404, "Staff member 'ghost' not found"),
+            (b"team=Nope", 404, "Team 'Nope' not found"),
+            (b"topic=Nope", 404, "Help Topic 'Nope' not found"),
+            (b"priority=Nope", 404, "Priority 'Nope' not found"),
+            (b"parent=NOPE", 404, "Parent ticket 'NOPE' not found"),
+        ] {
+            assert_error(&search(q), status, msg);
+        }
+        for q in [
+            &b"limit=0"[..],
+            b"limit=abc",
+            b"offset=-1",
+            b"sort=nope",
+            b"order=up",
+            b"overdue=maybe",
+            b"state=gone",
+            b"created_from=soon",
+            b"query=%FF",
+        ] {
+            assert_eq!(search(q).status, 400, "{}", String::from_utf8_lossy(q));
+        }
+        assert_eq!(search(b"query=x&mode=fulltext").status, 501);
+    }
+}
+
+mod plugin_schema {
+    use super::*;
+
+    #[test]
+    fn install_is_idempotent_and_indexes_come_and_go() {
+        let Some(db) = database("ost_") else { return };
+        let tables = Tables::new("ost_").unwrap();
+        let mut store = db.store();
+        assert!(schema::install(&mut store, &tables).unwrap().is_empty());
+        let ours = |store: &mut MysqlStore| {
+            store
+                .rows(&schema::indexes_query(&tables, "ticket"))
+                .unwrap()
+                .len()
+        };
+        assert_eq!(ours(&mut store), schema::INDEXES.len());
+        assert_eq!(
+            schema::drop_indexes(&mut store, &tables).unwrap().len(),
+            schema::INDEXES.len()
+        );
+        assert_eq!(ours(&mut store), 0);
+        assert!(schema::drop_indexes(&mut store, &tables)
             .unwrap()
-            .len()
-    };
-    assert_eq!(ours(&mut store), schema::INDEXES.len());
-    assert_eq!(
-        schema::drop_indexes(&mut store, &tables).unwrap().len(),
-        schema::INDEXES.len()
-    );
-    assert_eq!(ours(&mut store), 0);
-    assert!(schema::drop_indexes(&mut store, &tables)
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        schema::install_indexes(&mut store, &tables).unwrap().len(),
-        schema::INDEXES.len()
-    );
-    let granted = [("read", 2i64)].into_iter().collect();
-    schema::save_grid(&mut store, &tables, &granted).unwrap();
-    let keys = schema::keys(&mut store, &tables).unwrap();
-    let all = keys.iter().find(|k| k.id == 1).unwrap();
-    assert!(
-        all.grants.iter().all(|(_, on)| !on),
-        "revoked everything of key 1"
-    );
-    assert_error(
-        &get(&cfg, "tickets-get", b"/100001.json", Some(ALL)),
-        401,
-        "API key not authorized to read tickets",
-    );
-    assert_eq!(
-        get(
-            &cfg,
-            "tickets-get",
-            b"/100001.json",
-            Some("KEY-READ-0123456789ABCDEF")
-        )
-        .status,
-        200
-    );
+            .is_empty());
+        assert_eq!(
+            schema::install_indexes(&mut store, &tables).unwrap().len(),
+            schema::INDEXES.len()
+        );
+    }
+
+    #[test]
+    fn saving_the_permission_grid_revokes_what_is_not_posted() {
+        let Some(db) = database("ost_") else { return };
+        let tables = Tables::new("ost_").unwrap();
+        let mut store = db.store();
+        let granted = [("read", 2i64)].into_iter().collect();
+        schema::save_grid(&mut store, &tables, &granted).unwrap();
+        let keys = schema::keys(&mut store, &tables).unwrap();
+        let all = keys.iter().find(|k| k.id == 1).unwrap();
+        assert!(
+            all.grants.iter().all(|(_, on)| !on),
+            "revoked everything of key 1"
+        );
+        assert_error(
+            &db.get("tickets-get", b"/100001.json", Some(ALL)),
+            401,
+            "API key not authorized to read tickets",
+        );
+        assert_eq!(
+            db.get("tickets-get", b"/100001.json", Some(READ)).status,
+            200
+        );
+    }
 }
 
 #[test]
 fn table_prefix_is_honoured() {
     let Some(db) = database("xyz_") else { return };
-    let cfg = config(&db.settings, "xyz_");
-    let r = get(&cfg, "tickets-get", b"/100001.json", Some(ALL));
+    let r = db.get("tickets-get", b"/100001.json", Some(ALL));
     assert_eq!(r.status, 200, "{}", body(&r));
-    let mut store = MysqlStore::new(&cfg.db);
-    let rows = store
-        .rows(&osticket_api::sql::Query::new(
-            "SHOW TABLES LIKE 'ost\\_%'",
-            vec![],
-        ))
-        .unwrap();
-    assert!(rows.is_empty(), "nothing under the default prefix");
-    // A wrong prefix fails cleanly with a database error, not a panic.
-    let wrong = config(&db.settings, "ost_");
-    assert_eq!(
-        get(&wrong, "tickets-get", b"/100001.json", Some(ALL)).status,
-        500
+    assert_eq!(json(&r)["priority"], "High");
+    let r = db.get("tickets-attachment-download", b"/1.json", Some(ALL));
+    assert_eq!(r.status, 200);
+    assert_eq!(db.get("tickets-statuses", b"", Some(ALL)).status, 200);
+    assert!(
+        db.rows("SHOW TABLES LIKE 'ost\\_%'").is_empty(),
+        "nothing under the default prefix"
     );
+    // A wrong prefix fails cleanly with a database error, not a panic.
+    let mut wrong = db.cfg.clone();
+    wrong.tables = Tables::new("ost_").unwrap();
+    let r = db.send_with(
+        &wrong,
+        request("GET", "tickets-get", b"/100001.json", Some(ALL)),
+    );
+    assert_error(&r, 500, "Database error");
 }

@@ -1,6 +1,7 @@
 //! Functions the plugin shell calls outside of requests to endpoints: version, the endpoint list
-//! for deployment, schema installation, the API-key permission grid, web-server snippets.
-//! Failures become PHP exceptions (`\RuntimeException`) with the core's message.
+//! for deployment and for the config page, schema installation and removal, the API-key
+//! permission grid and its saving, the `.htaccess` block and the nginx snippet.
+//! Failures become PHP exceptions (`\Exception`) with the core's message.
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -75,34 +76,56 @@ pub fn osticket_api_permission_grid(config: &ZendHashTable) -> PhpResult<String>
     })
 }
 
-/// Saves the submitted grid (`$_POST`): every key's permission columns are written; a box that
-/// was not posted revokes. Does nothing unless the grid's marker field was posted. Returns the
-/// number of keys written.
+/// Saves the submitted grid (`$_POST`): every key's permission columns are written, including
+/// `can_create_tickets` and `can_read_stats`; a box that was not posted revokes, so unticking
+/// every box revokes every permission. Does nothing unless the grid's hidden marker field was
+/// posted (a save of another form). Returns the errors (unknown key ids, malformed fields); when
+/// there are any, nothing is written.
 #[php_function]
 #[php(name = "osticket_api_save_permissions")]
 pub fn osticket_api_save_permissions(
     config: &ZendHashTable,
     post: &ZendHashTable,
-) -> PhpResult<i64> {
+) -> PhpResult<Vec<String>> {
     if post.get(schema::GRID_MARKER).is_none() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let mut granted: BTreeSet<(&'static str, i64)> = BTreeSet::new();
+    let (granted, errors) = posted_grid(post);
+    if !errors.is_empty() {
+        return Ok(errors);
+    }
+    with_store(config, |store, tables| {
+        schema::apply_grid(store, tables, &granted)
+    })
+}
+
+/// The ticked boxes of a posted grid as `(permission, key id)` pairs, and what was malformed.
+/// Field names come from the fixed permission list; posted text is never echoed back.
+fn posted_grid(post: &ZendHashTable) -> (BTreeSet<(&'static str, i64)>, Vec<String>) {
+    let mut granted = BTreeSet::new();
+    let mut errors = Vec::new();
     for p in Permission::ALL {
         let short = schema::form_name(p);
         let field = format!("api_key_{short}_permissions");
-        if let Some(ids) = post.get(field.as_str()).and_then(|z| z.array()) {
-            for (key, value) in ids.iter() {
-                let id = key.to_string().parse::<i64>().ok();
-                if let (Some(id), true) = (id, value.coerce_to_bool()) {
-                    granted.insert((short, id));
+        let Some(value) = post.get(field.as_str()) else {
+            continue;
+        };
+        let Some(ids) = value.array() else {
+            errors.push(format!("{field} must be a list of API key ids"));
+            continue;
+        };
+        for (key, value) in ids.iter() {
+            match key.to_string().parse::<i64>() {
+                Ok(id) if id > 0 => {
+                    if value.coerce_to_bool() {
+                        granted.insert((short, id));
+                    }
                 }
+                _ => errors.push(format!("{field} holds something that is not an API key id")),
             }
         }
     }
-    with_store(config, |store, tables| {
-        schema::save_grid(store, tables, &granted).map(|n| n as i64)
-    })
+    (granted, errors)
 }
 
 /// `.htaccess` text with our block inserted (`$install`) or removed.
@@ -123,6 +146,13 @@ pub fn osticket_api_nginx_snippet() -> String {
     deploy::nginx_snippet()
 }
 
+/// The config page's list of endpoints (HTML table generated from the route table).
+#[php_function]
+#[php(name = "osticket_api_endpoints_html")]
+pub fn osticket_api_endpoints_html() -> String {
+    deploy::endpoints_html()
+}
+
 /// The OpenAPI 3.1 description of the endpoints (JSON).
 #[php_function]
 #[php(name = "osticket_api_openapi")]
@@ -141,5 +171,6 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(osticket_api_save_permissions))
         .function(wrap_function!(osticket_api_htaccess))
         .function(wrap_function!(osticket_api_nginx_snippet))
+        .function(wrap_function!(osticket_api_endpoints_html))
         .function(wrap_function!(osticket_api_openapi))
 }

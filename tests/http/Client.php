@@ -14,6 +14,50 @@ final class Client
     /** @return array{status: int, type: string, headers: array<string, string>, body: string} */
     public function request(string $method, string $path, ?string $key = null, ?string $body = null, array $headers = []): array
     {
+        $ch = $this->handle($method, $path, $key, $body, $headers, $received);
+        $out = curl_exec($ch);
+        if ($out === false) {
+            throw new \RuntimeException("HTTP request {$method} {$path} failed: " . curl_error($ch));
+        }
+        return $this->answer($ch, (string) $out, $received);
+    }
+
+    /**
+     * Sends GET requests for all paths at once (curl_multi) and returns the answers in the same order.
+     * @param list<string> $paths
+     * @return list<array{status: int, type: string, headers: array<string, string>, body: string}>
+     */
+    public function concurrently(array $paths, string $key): array
+    {
+        $multi = curl_multi_init();
+        $handles = [];
+        $received = [];
+        foreach ($paths as $i => $path) {
+            $received[$i] = [];
+            $handles[$i] = $this->handle('GET', $path, $key, null, [], $received[$i]);
+            curl_multi_add_handle($multi, $handles[$i]);
+        }
+        do {
+            $status = curl_multi_exec($multi, $running);
+            if ($running) {
+                curl_multi_select($multi, 1.0);
+            }
+        } while ($running && $status === CURLM_OK);
+        $answers = [];
+        foreach ($handles as $i => $ch) {
+            if (curl_errno($ch) !== 0) {
+                throw new \RuntimeException("HTTP request GET {$paths[$i]} failed: " . curl_error($ch));
+            }
+            $answers[] = $this->answer($ch, (string) curl_multi_getcontent($ch), $received[$i]);
+            curl_multi_remove_handle($multi, $ch);
+        }
+        curl_multi_close($multi);
+        return $answers;
+    }
+
+    /** @param array<string, string>|null $received filled with the answer's headers (lower-case names) */
+    private function handle(string $method, string $path, ?string $key, ?string $body, array $headers, ?array &$received): \CurlHandle
+    {
         $ch = curl_init($this->base . $path);
         $sent = $headers;
         if ($key !== null) {
@@ -36,12 +80,13 @@ final class Client
         if ($body !== null) {
             curl_setopt($ch, CURLOPT_POSTFIELDS, $body);
         }
-        $out = curl_exec($ch);
-        if ($out === false) {
-            throw new \RuntimeException('HTTP request failed: ' . curl_error($ch));
-        }
+        return $ch;
+    }
+
+    private function answer(\CurlHandle $ch, string $body, array $received): array
+    {
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         curl_close($ch);
-        return ['status' => $status, 'type' => $received['content-type'] ?? '', 'headers' => $received, 'body' => (string) $out];
+        return ['status' => $status, 'type' => $received['content-type'] ?? '', 'headers' => $received, 'body' => $body];
     }
 }

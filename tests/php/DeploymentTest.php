@@ -1,0 +1,126 @@
+<?php
+
+declare(strict_types=1);
+
+/** Entry scripts and the .htaccess block: deployed on install, redeployed on upgrade, removed on uninstall. */
+final class DeploymentTest extends HelpdeskTestCase
+{
+    private const FOREIGN = "<?php // someone else's endpoint\n";
+    private const ORIGINAL_BLOCK = "# ============================================\n"
+        . "# API Endpoints Plugin - Apache Rewrite Rules\n"
+        . "# ============================================\n"
+        . "RewriteRule ^tickets-delete\\.php/ - [L]\n"
+        . "RewriteRule ^tickets-get\\.php/ - [L]\n"
+        . "RewriteRule ^tickets-subtickets-unlink\\.php/ - [L]\n";
+
+    public static function setUpBeforeClass(): void
+    {
+        parent::setUpBeforeClass();
+        file_put_contents(self::$root . '/api/tickets-foo.php', self::FOREIGN);
+    }
+
+    private static function htaccess(): string
+    {
+        return (string) file_get_contents(self::$root . '/api/.htaccess');
+    }
+
+    public function testInstallDeploysExactlyOurEntryScriptsAndLeavesForeignFilesAlone(): void
+    {
+        [$status, $out] = self::admin('install');
+        $this->assertSame(0, $status, $out);
+        $expected = array_merge(['tickets-foo.php'], self::ours());
+        sort($expected);
+        $this->assertSame($expected, self::deployed());
+        foreach (self::ours() as $file) {
+            $this->assertFileEquals(self::$root . "/include/plugins/api-endpoints/api/{$file}", self::$root . "/api/{$file}");
+        }
+        $this->assertSame(self::FOREIGN, file_get_contents(self::$root . '/api/tickets-foo.php'));
+        $this->assertFileExists(self::$root . '/api/http.php');
+    }
+
+    /** @depends testInstallDeploysExactlyOurEntryScriptsAndLeavesForeignFilesAlone */
+    public function testInstallInsertsOneHtaccessBlockThatLeavesTheRestUntouched(): void
+    {
+        $htaccess = self::htaccess();
+        $this->assertSame(1, substr_count($htaccess, 'BEGIN API Endpoints plugin'));
+        foreach (osticket_api_endpoints() as $endpoint) {
+            $this->assertStringContainsString('RewriteRule ^' . str_replace('-', '\\-', $endpoint) . '\\.php', $htaccess);
+        }
+        $this->assertLessThan(strrpos($htaccess, '</IfModule>'), strpos($htaccess, 'BEGIN API Endpoints plugin'));
+        $this->assertSame(self::CORE_HTACCESS, osticket_api_htaccess($htaccess, false));
+        $this->assertSame([], self::inHelpdesk('return ApiEndpointsPlugin::outdated();'));
+    }
+
+    /** @depends testInstallInsertsOneHtaccessBlockThatLeavesTheRestUntouched */
+    public function testSavingTheConfigPageRedeploysWhatAnInPlaceUpgradeFromTheOriginalLeftBehind(): void
+    {
+        file_put_contents(self::$root . '/api/tickets-get.php', "<?php require_once '../main.inc.php'; // 2.3.4\n");
+        unlink(self::$root . '/api/tickets-statuses.php');
+        // 2.3.4 inserted its block as "\n" + block + "\n" before osTicket's </IfModule>.
+        file_put_contents(self::$root . '/api/.htaccess', str_replace(
+            "</IfModule>",
+            "\n" . self::ORIGINAL_BLOCK . "\n</IfModule>",
+            self::CORE_HTACCESS
+        ));
+        $this->assertSame(
+            ['api/tickets-get.php', 'api/tickets-statuses.php', 'api/.htaccess'],
+            self::inHelpdesk('return ApiEndpointsPlugin::outdated();')
+        );
+        $this->assertStringContainsString('saving this page deploys them', strtolower(
+            self::inHelpdesk('return ApiEndpointsConfig::deployment();')
+        ));
+        $saved = self::inHelpdesk(
+            '$config = PluginManager::allInstalled()[0]->getInstances()[0]->getConfig(); $errors = [];'
+            . ' return [$config->store(null, $errors), $errors, ApiEndpointsPlugin::outdated()];',
+            ['api_key_permissions_grid' => '1', 'enabled' => '1', 'max_download_mb' => '64']
+        );
+        $this->assertSame([true, [], []], $saved);
+        $this->assertStringNotContainsString('API Endpoints Plugin - Apache Rewrite Rules', self::htaccess());
+        $this->assertSame(self::CORE_HTACCESS, osticket_api_htaccess(self::htaccess(), false));
+    }
+
+    /** @depends testSavingTheConfigPageRedeploysWhatAnInPlaceUpgradeFromTheOriginalLeftBehind */
+    public function testUninstallRemovesOnlyOurScriptsAndBlockAndKeepsThePermissionColumns(): void
+    {
+        [$status, $out] = self::admin('uninstall');
+        $this->assertSame(0, $status, $out);
+        $this->assertSame(['tickets-foo.php'], self::deployed());
+        $this->assertSame(self::FOREIGN, file_get_contents(self::$root . '/api/tickets-foo.php'));
+        $this->assertSame(self::CORE_HTACCESS, self::htaccess());
+        $this->assertFileExists(self::$root . '/api/http.php');
+        $this->assertFileExists(self::$root . '/api/api.inc.php');
+        $this->assertContains('can_manage_subtickets', self::columns());
+        $this->assertSame('0', self::value('SELECT COUNT(*) FROM ost_plugin'));
+        $this->assertSame('0', self::value("SELECT COUNT(*) FROM ost_config WHERE namespace LIKE 'plugin.%'"));
+    }
+
+    /** @depends testUninstallRemovesOnlyOurScriptsAndBlockAndKeepsThePermissionColumns */
+    public function testAPluginInstalledUnderAnotherDirectoryNameDeploysScriptsThatLoadIt(): void
+    {
+        self::package('api-endpoints-native');
+        [$status, $out] = self::admin('install api-endpoints-native');
+        $this->assertSame(0, $status, $out);
+        self::loadSql('grants');
+        $script = (string) file_get_contents(self::$root . '/api/tickets-statuses.php');
+        $this->assertStringContainsString("plugins/api-endpoints-native/endpoint.php", $script);
+        $this->assertStringNotContainsString("plugins/api-endpoints/", $script);
+        [$code, $body] = self::request('tickets-statuses', '.json');
+        $this->assertSame(200, $code, $body);
+        [$status, $out] = self::admin('uninstall api-endpoints-native');
+        $this->assertSame(0, $status, $out);
+        $this->assertSame(['tickets-foo.php'], self::deployed());
+    }
+
+    public function testHtaccessInsertAndRemoveAreIdempotentAndKeepEveryOtherByte(): void
+    {
+        $custom = str_replace("RewriteEngine On\n", "RewriteEngine On\n# local rule\nRewriteRule ^x$ y [L]\n", self::CORE_HTACCESS)
+            . "# trailing comment, no newline";
+        foreach ([self::CORE_HTACCESS, $custom, ''] as $existing) {
+            $with = osticket_api_htaccess($existing, true);
+            $this->assertSame(1, substr_count($with, 'BEGIN API Endpoints plugin'));
+            $this->assertSame($with, osticket_api_htaccess($with, true));
+            $this->assertSame($existing, osticket_api_htaccess($with, false));
+            $this->assertSame($existing, osticket_api_htaccess($existing, false));
+        }
+    }
+}
