@@ -44,7 +44,9 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
             let query = req.query()?;
             let page = search::search(store, &cfg.tables, &query)?;
             let mut resp = Response::ok(&page.items, matched.format);
-            resp.headers.push(("X-Total-Count", page.total.to_string()));
+            if let Some(total) = page.total {
+                resp.headers.push(("X-Total-Count", total.to_string()));
+            }
             let base = format!(
                 "{}{}",
                 req.script_name,

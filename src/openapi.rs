@@ -94,6 +94,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             ("order", "asc or desc (default: desc, number: asc)"),
             ("limit", "Page size, 1-100 (default 20; larger values are clamped to 100)"),
             ("offset", "Rows to skip (default 0)"),
+            ("count", "capped (default): X-Total-Count only when at most 10000 tickets match; exact: always, at the cost of counting every match"),
         ],
         Action::Stats => &[
             ("since", "Tickets created at or after (YYYY-MM-DD[THH:MM:SS])"),
@@ -116,7 +117,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
     });
     if route.action == Action::Search {
         ok["headers"] = json!({
-            "X-Total-Count": {"description": "Number of matching tickets", "schema": {"type": "integer"}},
+            "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match, unless count=exact", "schema": {"type": "integer"}},
             "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
         });
     }

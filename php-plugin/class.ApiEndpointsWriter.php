@@ -1,0 +1,424 @@
+<?php
+
+declare(strict_types=1);
+
+/**
+ * The write adapter: applies a command built and validated by the osticket_api extension with
+ * osTicket 1.18's own domain methods and answers a result array (docs/write-commands.md).
+ *
+ * It decides nothing about the request; it only asks osTicket what osTicket could refuse, before
+ * anything changes (a refused request changes nothing), then runs the steps in one database
+ * transaction that is rolled back when a step fails or throws. Changes are made as the agent the
+ * admin chose (`actor_id`: `$thisstaff` for the call), or as osTicket's system poster `API`.
+ *
+ * osTicket behaviour kept on purpose (it is what the agent panel does): a transfer or an
+ * assignment reopens a closed ticket, closing records the acting agent as the ticket's agent.
+ */
+final class ApiEndpointsWriter
+{
+    private const FAILED = 'The helpdesk could not apply the change';
+
+    /** Applies $command; never throws. */
+    public static function apply(array $command): array
+    {
+        $previous = $GLOBALS['thisstaff'] ?? null;
+        try {
+            $actorId = (int) ($command['actor_id'] ?? 0);
+            $actor = $actorId > 0 ? Staff::lookup($actorId) : null;
+            if ($actorId > 0 && !$actor instanceof Staff) {
+                throw new RuntimeException("the API agent (staff #{$actorId}) does not exist");
+            }
+            $GLOBALS['thisstaff'] = $actor;
+            return match ($command['op']) {
+                'update' => self::update($command),
+                'delete' => self::delete($command),
+                'link', 'unlink' => self::link($command),
+                'create' => self::create($command),
+            };
+        } catch (Throwable $e) {
+            self::logFailure($command, $e);
+            return self::error(500, 'write_failed', self::FAILED);
+        } finally {
+            $GLOBALS['thisstaff'] = $previous;
+        }
+    }
+
+    private static function update(array $command): array
+    {
+        $ticket = self::ticket((int) $command['ticket_id']);
+        if (is_array($ticket)) {
+            return $ticket;
+        }
+        foreach ($command['steps'] as $step) {
+            if ($refused = self::precheck($ticket, $step)) {
+                return $refused;
+            }
+        }
+        return self::transaction(function () use ($ticket, $command) {
+            $events = [];
+            foreach ($command['steps'] as $step) {
+                if ($failed = self::step($ticket, $step)) {
+                    return $failed;
+                }
+                $events[] = self::describe($step);
+            }
+            return self::done($ticket, $events);
+        });
+    }
+
+    private static function delete(array $command): array
+    {
+        $ticket = self::ticket((int) $command['ticket_id']);
+        if (is_array($ticket)) {
+            return $ticket;
+        }
+        return self::transaction(function () use ($ticket) {
+            $id = (int) $ticket->getId();
+            $done = self::done($ticket, ['deleted']);
+            // Core keeps the thread of a child and dereferences its parent without a check; a child
+            // osTicket did not merge (our link) or whose parent is gone is released first.
+            $merged = Ticket::FLAG_COMBINE_THREADS | Ticket::FLAG_SEPARATE_THREADS | Ticket::FLAG_LINKED;
+            if ($ticket->getPid() && (!($ticket->flags & $merged) || !Ticket::lookup($ticket->getPid()))) {
+                $ticket->setPid(null);
+                $ticket->save();
+            }
+            if (!$ticket->delete()) {
+                return self::error(500, 'write_failed', self::FAILED);
+            }
+            // After delete(): core releases (and un-flags) the children of a FLAG_PARENT ticket itself.
+            $released = Ticket::objects()->filter(['ticket_pid' => $id])->update(['ticket_pid' => null]);
+            $done['events'][] = "released {$released} child ticket(s)";
+            return $done;
+        });
+    }
+
+    private static function link(array $command): array
+    {
+        $child = self::ticket((int) $command['child_id']);
+        if (is_array($child)) {
+            return $child;
+        }
+        $parentId = $command['op'] === 'link' ? (int) $command['parent_id'] : null;
+        return self::transaction(function () use ($child, $parentId) {
+            $child->setPid($parentId);
+            return $child->save() ? self::done($child, [$parentId ? "linked to #{$parentId}" : 'unlinked'])
+                : self::error(500, 'write_failed', self::FAILED);
+        });
+    }
+
+    private static function create(array $command): array
+    {
+        $vars = $command['data'];
+        if (is_string($vars['message'] ?? null)) {
+            $vars['message'] = new HtmlThreadEntryBody($vars['message']);
+        }
+        $vars['attachments'] = self::files($command['attachments'] ?? []);
+        if (!empty($command['dept_id'])) {
+            $vars['deptId'] = (int) $command['dept_id'];
+        }
+        $steps = array_values(array_filter([
+            isset($command['parent_id']) ? ['do' => 'parent', 'parent_id' => $command['parent_id']] : null,
+            isset($command['sla_id']) ? ['do' => 'sla', 'sla_id' => $command['sla_id']] : null,
+            !empty($command['staff_id']) ? ['do' => 'staff', 'staff_id' => $command['staff_id']] : null,
+            !empty($command['team_id']) ? ['do' => 'team', 'team_id' => $command['team_id']] : null,
+            isset($command['due']) ? ['do' => 'due', 'due' => $command['due']] : null,
+        ]));
+        // Before Ticket::create(), which sends its alerts and auto-response at once.
+        foreach ($steps as $step) {
+            if ($refused = self::precheck(null, $step)) {
+                return $refused;
+            }
+        }
+        return self::transaction(function () use ($command, $vars, $steps) {
+            $errors = [];
+            $source = (string) ($command['source'] ?? 'API');
+            $ticket = Ticket::create($vars, $errors, $source, (bool) $command['autorespond'], (bool) $command['alert']);
+            if (!$ticket instanceof Ticket || $errors) {
+                $status = (int) ($errors['errno'] ?? 0) ?: 400;
+                unset($errors['errno']);
+                return self::error($status, 'create_refused', self::message($errors, 'Unable to create new ticket'));
+            }
+            $events = ['created'];
+            foreach ($steps as $step) {
+                if ($failed = self::step($ticket, $step)) {
+                    return $failed;
+                }
+                $events[] = self::describe($step);
+            }
+            return self::done($ticket, $events);
+        });
+    }
+
+    /** What osTicket would refuse for $step on $ticket as it is now (null: a ticket to create). */
+    private static function precheck(?Ticket $ticket, array $step): ?array
+    {
+        global $thisstaff;
+        switch ($step['do']) {
+            case 'status':
+                $status = TicketStatus::lookup((int) $step['status_id']);
+                $state = $status ? $status->getState() : null;
+                $role = $thisstaff ? $ticket->getRole($thisstaff) : null;
+                $why = match (true) {
+                    !in_array($state, ['open', 'closed'], true) => "osTicket cannot set a status in state {$state}",
+                    $thisstaff && !$role => 'The API agent has no access to the ticket\'s department',
+                    $state === 'closed' && $role && !$role->hasPerm(Ticket::PERM_CLOSE)
+                        => 'The API agent may not close tickets',
+                    $state === 'closed' && !$ticket->isClosed() => $ticket->isCloseable(),
+                    $state === 'open' && $ticket->isClosed() && !$ticket->isReopenable()
+                        => 'This ticket cannot be reopened',
+                    default => true,
+                };
+                return $why === true ? null : self::error(409, 'status_refused', (string) $why, 'statusId');
+            case 'transfer':
+                $may = !$thisstaff || $ticket->checkStaffPerm($thisstaff, Ticket::PERM_TRANSFER);
+                $why = 'The API agent may not transfer this ticket';
+                return $may ? null : self::error(409, 'transfer_refused', $why, 'departmentId');
+            case 'staff':
+                $staff = $step['staff_id'] ? Staff::lookup((int) $step['staff_id']) : null;
+                return !$step['staff_id'] || ($staff && $staff->isAvailable()) ? null
+                    : self::error(409, 'assign_refused', 'The agent is unavailable for assignment', 'staffId');
+            case 'team':
+                $team = $step['team_id'] ? Team::lookup((int) $step['team_id']) : null;
+                return !$step['team_id'] || ($team && $team->isActive()) ? null
+                    : self::error(409, 'assign_refused', 'The team is disabled', 'teamId');
+        }
+        return null;
+    }
+
+    /** Applies one step; null when done, else the failure result. */
+    private static function step(Ticket $ticket, array $step): ?array
+    {
+        global $thisstaff;
+        $errors = [];
+        switch ($step['do']) {
+            case 'transfer':
+                if ($thisstaff) {
+                    $form = $ticket->getTransferForm(['dept' => (int) $step['dept_id'], 'refer' => false]);
+                    $ok = $ticket->transfer($form, $errors, false);
+                } else {
+                    $ok = self::transferAsSystem($ticket, (int) $step['dept_id']);
+                }
+                return $ok ? null : self::error(409, 'transfer_refused', self::message($errors), 'departmentId');
+            case 'topic':
+                return self::edit($ticket, 'topic', Topic::lookup((int) $step['topic_id']), 'topicId');
+            case 'parent':
+                $ticket->setPid($step['parent_id'] === null ? null : (int) $step['parent_id']);
+                return $ticket->save() ? null : self::error(500, 'write_failed', self::FAILED, 'parentTicketNumber');
+            case 'status':
+                return $ticket->setStatus((int) $step['status_id'], '', $errors) ? null
+                    : self::error(409, 'status_refused', self::message($errors), 'statusId');
+            case 'sla':
+                $old = $ticket->getSLAId();
+                if (!$ticket->setSLAId((int) $step['sla_id']) || !$ticket->updateEstDueDate()) {
+                    return self::error(500, 'write_failed', self::FAILED, 'slaId');
+                }
+                $ticket->logEvent('edited', ['sla_id' => [$old, $ticket->getSLAId()]]);
+                return null;
+            case 'staff':
+                return self::assign($ticket, 'staff', (int) $step['staff_id']);
+            case 'team':
+                return self::assign($ticket, 'team', (int) $step['team_id']);
+            case 'priority':
+                return self::priority($ticket, (int) $step['priority_id']);
+            case 'due':
+                return self::due($ticket, $step['due']);
+            case 'note':
+                $vars = ['note' => new HtmlThreadEntryBody($step['body']), 'title' => $step['title']];
+                $entry = $ticket->postNote(self::entry($vars, $step), $errors, $thisstaff ?: 'API', false);
+                return self::posted($entry, $step, $errors, 'note');
+            case 'reply':
+                $vars = ['response' => new HtmlThreadEntryBody($step['body']), 'reply-to' => 'all'];
+                // No claim: the request says who is assigned.
+                $entry = $ticket->postReply(self::entry($vars, $step), $errors, (bool) $step['alert'], false);
+                return self::posted($entry, $step, $errors, 'reply');
+        }
+        throw new InvalidArgumentException("unknown step {$step['do']}");
+    }
+
+    /**
+     * Ticket::transfer() needs an agent (checkStaffPerm); without one, the same changes: the
+     * department, a closed ticket reopened, the new department's SLA, the `transferred` event.
+     */
+    private static function transferAsSystem(Ticket $ticket, int $deptId): bool
+    {
+        if (!$ticket->setDeptId($deptId)) {
+            return false;
+        }
+        if ($ticket->isClosed()) {
+            $ticket->reopen();
+        }
+        if ((!$ticket->getSLAId() || $ticket->getSLA()->isTransient()) && ($slaId = $ticket->getDept()->getSLAId())) {
+            $ticket->selectSLAId($slaId);
+        }
+        $ticket->logEvent('transferred', ['dept' => $ticket->getDept()->getName()]);
+        return true;
+    }
+
+    /** Sets a plain field and records it as the agent panel's field edit does (`edited` event). */
+    private static function edit(Ticket $ticket, string $name, $value, string $field): ?array
+    {
+        $old = $ticket->get($name . '_id');
+        $ticket->{$name} = $value;
+        if (!$ticket->save()) {
+            return self::error(500, 'write_failed', self::FAILED, $field);
+        }
+        $ticket->logEvent('edited', [$name . '_id' => [$old, $ticket->get($name . '_id')]]);
+        return null;
+    }
+
+    /** Assigns the agent or team, or releases only that one (as the agent panel's Release). */
+    private static function assign(Ticket $ticket, string $kind, int $id): ?array
+    {
+        $field = $kind . 'Id';
+        if ($id > 0) {
+            $ok = $kind === 'staff' ? $ticket->assignToStaff($id, null, false)
+                : $ticket->assignToTeam($id, null, false);
+            return $ok ? null : self::error(409, 'assign_refused', 'osTicket refused the assignment', $field);
+        }
+        $current = $kind === 'staff' ? $ticket->getStaff() : $ticket->getTeam();
+        if (!$current) {
+            return null;
+        }
+        $errors = [];
+        if (!$ticket->release([$kind === 'staff' ? 'sid' : 'tid' => $current->getId()], $errors)) {
+            return self::error(409, 'assign_refused', self::message($errors), $field);
+        }
+        $ticket->logEvent('released', $kind === 'staff'
+            ? ['staff' => [$current->getId(), (string) $current->getName()->getOriginal()]]
+            : ['team' => $current->getId()]);
+        return null;
+    }
+
+    /** The ticket form's priority answer; saving it updates `ticket__cdata` (osTicket's signal). */
+    private static function priority(Ticket $ticket, int $id): ?array
+    {
+        $priority = Priority::lookup($id);
+        $answer = $ticket->getAnswer('priority');
+        if (!$answer) {
+            // A ticket whose form entry lacks the answer (created before the field existed, imported).
+            $form = TicketForm::getInstance(); // an unsaved entry of the ticket form
+            $entry = DynamicFormEntry::forTicket($ticket->getId(), true)
+                ->filter(['form_id' => $form->get('form_id')])->first();
+            $answer = $entry ? new DynamicFormEntryAnswer(['entry' => $entry,
+                'field_id' => $form->getField('priority')->get('id')]) : null;
+        }
+        if (!$priority || !$answer) {
+            return self::error(500, 'write_failed', self::FAILED, 'priorityId');
+        }
+        $old = [$answer->get('value'), $answer->get('value_id')];
+        $answer->setValue($priority->getDesc(), $priority->getId());
+        if (!$answer->save()) {
+            return self::error(500, 'write_failed', self::FAILED, 'priorityId');
+        }
+        $ticket->logEvent('edited', ['fields' => [$answer->get('field_id') => [$old, [$priority->getDesc(), $id]]]]);
+        return null;
+    }
+
+    /** The due date; a future one clears the overdue flag, null clears the due date. */
+    private static function due(Ticket $ticket, ?string $due): ?array
+    {
+        $old = $ticket->getDueDate();
+        $ticket->duedate = $due;
+        if ($due !== null && $ticket->isOverdue() && Misc::db2gmtime($due) > Misc::gmtime()) {
+            $ticket->clearOverdue(false);
+        }
+        if (!$ticket->save()) {
+            return self::error(500, 'write_failed', self::FAILED, 'dueDate');
+        }
+        $ticket->logEvent('edited', ['duedate' => [$old, $due]]);
+        return null;
+    }
+
+    /** Thread entry variables: poster and attachments (the original's 'API' poster without an agent). */
+    private static function entry(array $vars, array $step): array
+    {
+        return $vars + ['attachments' => self::files($step['attachments'] ?? [])]
+            + ($GLOBALS['thisstaff'] ? [] : ['poster' => 'API', 'staffId' => 0]);
+    }
+
+    /** Attachments as osTicket's API hands them to ThreadEntry (AttachmentFile::create with data). */
+    private static function files(array $attachments): array
+    {
+        return array_map(fn (array $a) => ['name' => $a['name'], 'type' => $a['type'], 'data' => $a['data'],
+            'size' => strlen($a['data'])], array_values($attachments));
+    }
+
+    /** A posted entry, with every attachment stored (osTicket only notes a failed one in the thread). */
+    private static function posted($entry, array $step, array $errors, string $field): ?array
+    {
+        if (!$entry instanceof ThreadEntry) {
+            return self::error(500, 'write_failed', self::message($errors, self::FAILED), $field);
+        }
+        // osTicket stores the same bytes once per entry (one key per content).
+        $expected = count(array_unique(array_column($step['attachments'] ?? [], 'data')));
+        return $entry->attachments->filter(['inline' => 0])->count() === $expected ? null
+            : self::error(500, 'write_failed', 'The helpdesk could not store the attachments', 'attachments');
+    }
+
+    /** Runs $fn in a transaction; commits an ok result, rolls back a failure or an exception. */
+    private static function transaction(callable $fn): array
+    {
+        if (!db_query('START TRANSACTION')) {
+            throw new RuntimeException('START TRANSACTION failed: ' . db_error());
+        }
+        $result = null;
+        try {
+            $result = $fn();
+            if ($result['ok'] && !db_query('COMMIT')) {
+                $result = null;
+                throw new RuntimeException('COMMIT failed: ' . db_error());
+            }
+        } finally {
+            if (!($result['ok'] ?? false)) {
+                db_rollback();
+                // The models osTicket cached in this request hold the undone changes.
+                ModelInstanceManager::flushCache();
+            }
+        }
+        return $result;
+    }
+
+    /** The ticket, or the not-found result (it went away since the extension resolved it). */
+    private static function ticket(int $id): Ticket|array
+    {
+        return Ticket::lookup($id) ?: self::error(404, 'not_found', 'Ticket not found');
+    }
+
+    private static function done(Ticket $ticket, array $events): array
+    {
+        return ['ok' => true, 'ticket_id' => (int) $ticket->getId(), 'number' => (string) $ticket->getNumber(),
+            'events' => $events];
+    }
+
+    private static function describe(array $step): string
+    {
+        $keys = array_diff_key($step, array_flip(['do', 'body', 'attachments']));
+        return trim($step['do'] . ' ' . http_build_query($keys, '', ' ')
+            . (empty($step['attachments']) ? '' : ' attachments=' . count($step['attachments'])));
+    }
+
+    private static function error(int $status, string $code, string $message, ?string $field = null): array
+    {
+        return ['ok' => false, 'status' => $status, 'code' => $code, 'message' => $message, 'field' => $field];
+    }
+
+    /** osTicket's error list as one message. */
+    private static function message(array $errors, string $fallback = 'osTicket refused the change'): string
+    {
+        $texts = array_filter(array_map(fn ($e) => is_scalar($e) ? trim((string) $e) : '', $errors));
+        return $texts ? implode(', ', $texts) : $fallback;
+    }
+
+    /** To osTicket's system log (after the rollback, so that it stays), without alert mail. */
+    private static function logFailure(array $command, Throwable $e): void
+    {
+        global $ost;
+        $what = sprintf('%s %s', $command['op'] ?? '?', $command['number'] ?? $command['ticket_id'] ?? '');
+        try {
+            $detail = sprintf('%s: %s: %s', trim($what), get_class($e), $e->getMessage());
+            $ost?->logWarning('API Endpoints: write failed', "{$detail} ({$e->getFile()}:{$e->getLine()})", false);
+        } catch (Throwable) {
+            error_log('API Endpoints: write failed: ' . $e->getMessage());
+        }
+    }
+}
