@@ -64,6 +64,7 @@ class ApiEndpointsPlugin extends Plugin
         self::$serving = [
             'enabled' => (bool) $config->get('enabled', true),
             'max_download_mb' => max(1, (int) $config->get('max_download_mb', 64)),
+            'actor' => trim((string) $config->get('actor', '')),
         ];
     }
 
@@ -81,6 +82,7 @@ class ApiEndpointsPlugin extends Plugin
             'ssl_ca' => defined('DBSSLCA') ? (string) DBSSLCA : '',
             'active' => $serving !== null && $serving['enabled'],
             'max_download_bytes' => ($serving['max_download_mb'] ?? 64) * 1048576,
+            'actor' => $serving['actor'] ?? '',
         ];
     }
 

@@ -121,7 +121,8 @@ final class ApiEndpointsWriter
             isset($command['sla_id']) ? ['do' => 'sla', 'sla_id' => $command['sla_id']] : null,
             !empty($command['staff_id']) ? ['do' => 'staff', 'staff_id' => $command['staff_id']] : null,
             !empty($command['team_id']) ? ['do' => 'team', 'team_id' => $command['team_id']] : null,
-            isset($command['due']) ? ['do' => 'due', 'due' => $command['due']] : null,
+            isset($command['due'])
+                ? ['do' => 'due', 'due' => $command['due'], 'due_utc' => $command['due_utc'] ?? false] : null,
         ]));
         // Before Ticket::create(), which sends its alerts and auto-response at once.
         foreach ($steps as $step) {
@@ -221,7 +222,7 @@ final class ApiEndpointsWriter
             case 'priority':
                 return self::priority($ticket, (int) $step['priority_id']);
             case 'due':
-                return self::due($ticket, $step['due']);
+                return self::due($ticket, self::dbTime($step['due'], (bool) ($step['due_utc'] ?? false)));
             case 'note':
                 $vars = ['note' => new HtmlThreadEntryBody($step['body']), 'title' => $step['title']];
                 $entry = $ticket->postNote(self::entry($vars, $step), $errors, $thisstaff ?: 'API', false);
@@ -315,6 +316,20 @@ final class ApiEndpointsWriter
     }
 
     /** The due date; a future one clears the overdue flag, null clears the due date. */
+    /**
+     * A due date as osTicket stores it (database time): from UTC, or from the helpdesk's time
+     * zone when the client gave no offset.
+     */
+    private static function dbTime(?string $due, bool $utc): ?string
+    {
+        global $cfg;
+        if ($due === null) {
+            return null;
+        }
+        $date = new DateTime($due, new DateTimeZone($utc ? 'UTC' : ($cfg->getTimezone() ?: 'UTC')));
+        return $date->setTimezone(new DateTimeZone($cfg->getDbTimezone()))->format('Y-m-d H:i:s');
+    }
+
     private static function due(Ticket $ticket, ?string $due): ?array
     {
         $old = $ticket->getDueDate();

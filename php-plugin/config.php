@@ -16,7 +16,7 @@ require_once INCLUDE_DIR . 'class.plugin.php';
 class ApiEndpointsConfig extends PluginConfig
 {
     /** Stored settings and their defaults; enable() hands them to the instance it creates. */
-    public const DEFAULTS = ['enabled' => 1, 'max_download_mb' => '64'];
+    public const DEFAULTS = ['enabled' => 1, 'max_download_mb' => '64', 'actor' => ''];
 
     /** The grid's hidden field: present whenever the configuration page itself was posted. */
     private const GRID_MARKER = 'api_key_permissions_grid';
@@ -33,6 +33,13 @@ class ApiEndpointsConfig extends PluginConfig
                 'label' => 'Largest attachment download (MB)',
                 'default' => self::DEFAULTS['max_download_mb'],
                 'configuration' => ['size' => 6, 'length' => 6, 'validator' => 'number'],
+            ]),
+            'actor' => new TextboxField([
+                'label' => 'Act as agent',
+                'default' => self::DEFAULTS['actor'],
+                'hint' => 'Username or e-mail of the agent that updates, notes and replies are recorded for.'
+                    . ' Empty: the system poster "API", as the original plugin.',
+                'configuration' => ['size' => 40, 'length' => 128],
             ]),
         ];
     }

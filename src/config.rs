@@ -82,6 +82,11 @@ pub struct Config {
     pub active: bool,
     /// Largest attachment the download endpoint will send, in bytes.
     pub max_download_bytes: u64,
+    /// Username or e-mail of the agent writes are made as (plugin config; empty: osTicket's
+    /// system poster `API`, as the original).
+    pub actor: String,
+    /// Limits and types for attachments of writes.
+    pub upload_policy: crate::uploads::Policy,
 }
 
 /// Default cap of the attachment download endpoint (its JSON body is about 4/3 of this).
@@ -111,6 +116,8 @@ impl Config {
             tables: Tables::new(prefix)?,
             active: false,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+            actor: String::new(),
+            upload_policy: crate::uploads::Policy::default(),
         })
     }
 }

@@ -11,23 +11,118 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::routes::{self, Action};
 use crate::sql::Store;
+use crate::write::{body, links, update, Cmd, Success, Write};
 use crate::{search, stats, statuses, subtickets, tickets};
 
-/// Answers one request.
-pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
+/// What a request comes to: an answer, or a validated write for the shell's adapter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handled {
+    /// Send this.
+    Respond(Response),
+    /// Apply this command (see `docs/write-commands.md`), then answer with `write::complete`.
+    Apply(Cmd),
+}
+
+/// Answers one request, or validates a write.
+pub fn handle(req: &Request, cfg: &Config, store: &mut dyn Store) -> Handled {
     match run(req, cfg, store) {
-        Ok(resp) => resp,
-        Err(err) => Response::error(&err, routes::format_hint(req)),
+        Ok(h) => h,
+        Err(err) => Handled::Respond(Response::error(&err, routes::format_hint(req))),
     }
 }
 
-fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
+/// The answer to a read request (writes are an error here: tests and tools only).
+pub fn respond(req: &Request, cfg: &Config, store: &mut dyn Store) -> Response {
+    match handle(req, cfg, store) {
+        Handled::Respond(r) => r,
+        Handled::Apply(_) => Response::error(
+            &ApiError::Internal("a write needs the plugin's write adapter".into()),
+            routes::format_hint(req),
+        ),
+    }
+}
+
+fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Handled> {
     if !cfg.active {
         return Err(ApiError::Disabled(
             "API endpoint not available: the API Endpoints plugin is disabled".into(),
         ));
     }
     let matched = routes::resolve(req)?;
+    if matched.route.action.is_write() {
+        return write(req, cfg, store, &matched);
+    }
+    read(req, cfg, store, &matched).map(Handled::Respond)
+}
+
+/// Validates a write; an update that would change nothing is answered at once.
+fn write(
+    req: &Request,
+    cfg: &Config,
+    store: &mut dyn Store,
+    matched: &routes::Matched,
+) -> Result<Handled> {
+    let ident = matched.ident.as_deref().unwrap_or_default();
+    // As the original: the body is read (and childId checked) before the key.
+    let fields = match matched.route.action {
+        Action::UpdateTicket | Action::SubticketCreate => Some(body::parse(req)?),
+        _ => None,
+    };
+    let child = match (matched.route.action, &fields) {
+        (Action::SubticketCreate, Some(f)) => Some(links::child_field(f)?),
+        _ => None,
+    };
+    let key = auth::authenticate(store, &cfg.tables, req)?;
+    key.require(matched.route)?;
+    let (command, success) = match (matched.route.action, fields) {
+        (Action::UpdateTicket, Some(fields)) => {
+            let (t, steps) = update::build(store, &cfg.tables, ident, &fields, &cfg.upload_policy)?;
+            if steps.is_empty() {
+                return Ok(Handled::Respond(Response::plain(200, &t.number)));
+            }
+            (
+                Cmd::map()
+                    .with("op", "update")
+                    .with("ticket_id", t.id)
+                    .with("number", t.number)
+                    .with("steps", Cmd::List(steps)),
+                Success::Number,
+            )
+        }
+        (Action::DeleteTicket, _) => links::delete(store, &cfg.tables, ident)?,
+        (Action::SubticketCreate, _) => links::link(
+            store,
+            &cfg.tables,
+            ident,
+            child.as_deref().unwrap_or_default(),
+        )?,
+        (Action::SubticketUnlink, _) => links::unlink(store, &cfg.tables, ident)?,
+        _ => return Err(ApiError::Internal("not a write endpoint".into())),
+    };
+    let actor_id = if cfg.actor.is_empty() {
+        0
+    } else {
+        crate::write::resolve::staff(store, &cfg.tables, "actor", &cfg.actor).map_err(|_| {
+            ApiError::Internal(format!(
+                "The agent '{}' chosen on the API Endpoints plugin's settings page is not an active agent",
+                cfg.actor
+            ))
+        })?
+    };
+    let write = Write {
+        command: command.with("actor_id", actor_id),
+        success,
+        format: matched.format,
+    };
+    Ok(Handled::Apply(write.into_command()))
+}
+
+fn read(
+    req: &Request,
+    cfg: &Config,
+    store: &mut dyn Store,
+    matched: &routes::Matched,
+) -> Result<Response> {
     let key = auth::authenticate(store, &cfg.tables, req)?;
     key.require(matched.route)?;
     let ident = matched.ident.as_deref().unwrap_or_default();
@@ -76,5 +171,9 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Response> {
             matched.format,
             cfg.max_download_bytes,
         ),
+        Action::UpdateTicket
+        | Action::DeleteTicket
+        | Action::SubticketCreate
+        | Action::SubticketUnlink => Err(ApiError::Internal("not a read endpoint".into())),
     }
 }

@@ -33,3 +33,4 @@ pub mod statuses;
 pub mod subtickets;
 pub mod tickets;
 pub mod uploads;
+pub mod write;

@@ -25,13 +25,17 @@ pub enum BodyFormat {
 }
 
 impl BodyFormat {
-    /// Reads `markdown`, `html` or `text` (case-insensitive, surrounding blanks ignored).
+    /// Reads `markdown`, `html` or `text` and the original plugin's aliases `md`, `plain` and
+    /// `txt` (case-insensitive, surrounding blanks ignored).
     pub fn parse(raw: &str) -> Option<BodyFormat> {
         let raw = raw.trim();
         [
             ("markdown", BodyFormat::Markdown),
+            ("md", BodyFormat::Markdown),
             ("html", BodyFormat::Html),
             ("text", BodyFormat::Text),
+            ("plain", BodyFormat::Text),
+            ("txt", BodyFormat::Text),
         ]
         .into_iter()
         .find_map(|(name, format)| raw.eq_ignore_ascii_case(name).then_some(format))
@@ -305,7 +309,10 @@ mod tests {
         assert_eq!(BodyFormat::parse(" Markdown "), Some(BodyFormat::Markdown));
         assert_eq!(BodyFormat::parse("HTML"), Some(BodyFormat::Html));
         assert_eq!(BodyFormat::parse("text"), Some(BodyFormat::Text));
-        for other in ["md", "txt", "", "plain", "markdown2"] {
+        assert_eq!(BodyFormat::parse("MD"), Some(BodyFormat::Markdown));
+        assert_eq!(BodyFormat::parse("plain"), Some(BodyFormat::Text));
+        assert_eq!(BodyFormat::parse("txt"), Some(BodyFormat::Text));
+        for other in ["", "rtf", "markdown2", "htm"] {
             assert_eq!(BodyFormat::parse(other), None, "{other}");
         }
     }

@@ -32,7 +32,66 @@ fn response_schema(action: Action) -> Value {
             "required": ["children"],
             "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}}}
         }),
+        Action::UpdateTicket | Action::DeleteTicket => {
+            json!({"type": "string", "description": "The ticket number (text/plain)"})
+        }
+        Action::SubticketCreate => json!({
+            "type": "object",
+            "required": ["success", "message", "parent", "child"],
+            "properties": {
+                "success": {"type": "boolean"}, "message": {"type": "string"},
+                "parent": {"$ref": "#/components/schemas/TicketSummary"},
+                "child": {"$ref": "#/components/schemas/TicketSummary"}
+            }
+        }),
+        Action::SubticketUnlink => json!({
+            "type": "object",
+            "required": ["success", "message", "child"],
+            "properties": {
+                "success": {"type": "boolean"}, "message": {"type": "string"},
+                "child": {"$ref": "#/components/schemas/TicketSummary"}
+            }
+        }),
     }
+}
+
+/// The request body of a write action, if it has one.
+fn request_body(action: Action) -> Option<Value> {
+    let id = json!({"oneOf": [{"type": "integer"}, {"type": "string"}]});
+    let attachments = json!({
+        "type": "array", "maxItems": 5,
+        "description": "Objects {\"<file name>\": \"data:<mime>;base64,<data>\"} (or osTicket's {name, type, data, encoding}); at most 10 MB each, 50 MB in all; types checked by content",
+        "items": {"type": "object"}
+    });
+    let schema = match action {
+        Action::UpdateTicket => json!({
+            "type": "object",
+            "properties": {
+                "departmentId": {"description": "Department id, name or full name Parent / Child (a transfer)", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "topicId": {"description": "Help topic id or name", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "parentTicketNumber": {"description": "Number of the parent ticket", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "statusId": {"description": "Status id or name (open or closed states); a change osTicket refuses is 409", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "slaId": {"description": "SLA id or name, 0 for none; the due date is recomputed", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "staffId": {"description": "Agent id, username or e-mail; 0 or null unassigns", "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+                "teamId": {"description": "Team id or name; 0 or null unassigns", "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+                "priority": {"description": "Priority id, name or description (also priorityId)", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "dueDate": {"description": "ISO 8601 date or date-time (offsets converted); null clears", "oneOf": [{"type": "string"}, {"type": "null"}]},
+                "note": {"type": "string", "description": "Internal note"},
+                "noteTitle": {"type": "string", "description": "Default API Update"},
+                "noteFormat": {"type": "string", "enum": ["markdown", "html", "text"]},
+                "reply": {"type": "string", "description": "Public reply, e-mailed to the user"},
+                "replyFormat": {"type": "string", "enum": ["markdown", "html", "text"]},
+                "alert": {"type": "boolean", "description": "false: the reply is not e-mailed"},
+                "attachments": attachments
+            }
+        }),
+        Action::SubticketCreate => json!({
+            "type": "object", "required": ["childId"],
+            "properties": {"childId": {"description": "Number of the child ticket", "oneOf": [id.clone(), id]}}
+        }),
+        _ => return None,
+    };
+    Some(json!({"required": true, "content": {"application/json": {"schema": schema}}}))
 }
 
 /// The URL paths (relative to the helpdesk root) under which a route answers.
@@ -94,7 +153,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             ("order", "asc or desc (default: desc, number: asc)"),
             ("limit", "Page size, 1-100 (default 20; larger values are clamped to 100)"),
             ("offset", "Rows to skip (default 0)"),
-            ("count", "capped (default): X-Total-Count only when at most 10000 tickets match; exact: always, at the cost of counting every match"),
+            ("count", "capped (default): X-Total-Count only when at most 10000 tickets match (for a query search, only when the page ends the list); exact: always, at the cost of counting every match"),
         ],
         Action::Stats => &[
             ("since", "Tickets created at or after (YYYY-MM-DD[THH:MM:SS])"),
@@ -117,7 +176,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
     });
     if route.action == Action::Search {
         ok["headers"] = json!({
-            "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match, unless count=exact", "schema": {"type": "integer"}},
+            "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}},
             "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
         });
     }
@@ -152,6 +211,28 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             error_response("The file lives in a storage backend the extension cannot read"),
         );
     }
+    if route.action.is_write() {
+        responses.insert(
+            "409".into(),
+            error_response("osTicket refused the change, or the link exists already"),
+        );
+    }
+    if route.action == Action::UpdateTicket {
+        responses.insert(
+            "413".into(),
+            error_response("An attachment or all of them are too large"),
+        );
+        responses.insert(
+            "415".into(),
+            error_response("An attachment's type is not allowed or does not match its content"),
+        );
+    }
+    if route.action == Action::SubticketCreate {
+        responses.insert(
+            "422".into(),
+            error_response("The parent is itself a child, or the link would make a cycle"),
+        );
+    }
     responses.insert("500".into(), error_response("Internal error"));
     responses.insert("503".into(), error_response("Database unavailable"));
     let mut permission = route.permission.column().to_owned();
@@ -160,14 +241,18 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         permission.push_str(fallback.column());
         permission.push(')');
     }
-    json!({
+    let mut op = json!({
         "operationId": format!("{}-{}-{}", route.endpoint, method.to_ascii_lowercase(), format.unwrap_or("default")),
         "summary": route.summary,
         "description": format!("Requires the API key permission `{permission}`."),
         "tags": ["tickets"],
         "parameters": params,
         "responses": responses,
-    })
+    });
+    if let Some(body) = request_body(route.action) {
+        op["requestBody"] = body;
+    }
+    op
 }
 
 /// The complete OpenAPI 3.1 document.

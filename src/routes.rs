@@ -27,6 +27,27 @@ pub enum Action {
     SubticketParent,
     /// `GET tickets-subtickets-list.php/{parent_number}.{format}`
     SubticketList,
+    /// `PATCH|PUT tickets-update.php/{number}.{format}` (a write)
+    UpdateTicket,
+    /// `DELETE tickets-delete.php/{number}.{format}` (a write)
+    DeleteTicket,
+    /// `POST tickets-subtickets-create.php/{parent_number}.{format}` (a write)
+    SubticketCreate,
+    /// `DELETE tickets-subtickets-unlink.php/{child_number}.{format}` (a write)
+    SubticketUnlink,
+}
+
+impl Action {
+    /// Whether the action changes the helpdesk (applied by the shell's write adapter).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Action::UpdateTicket
+                | Action::DeleteTicket
+                | Action::SubticketCreate
+                | Action::SubticketUnlink
+        )
+    }
 }
 
 /// The PATH_INFO shapes endpoints accept.
@@ -150,6 +171,54 @@ pub static ROUTES: &[Route] = &[
         denied_message: "API key not authorized for subticket operations",
         action: Action::SubticketList,
         summary: "List the direct children of a parent ticket",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-update",
+        methods: &["PATCH", "PUT"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-update.php/{ticket_number}.json",
+        permission: Permission::UpdateTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized to update tickets",
+        action: Action::UpdateTicket,
+        summary: "Update a ticket: department, topic, parent, status, SLA, agent, team, priority, due date, internal note, public reply",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-delete",
+        methods: &["DELETE"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-delete.php/{ticket_number}.json",
+        permission: Permission::DeleteTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized to delete tickets",
+        action: Action::DeleteTicket,
+        summary: "Delete a ticket (its child tickets are released)",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-subtickets-create",
+        methods: &["POST"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-subtickets-create.php/{parent_ticket_number}.json",
+        permission: Permission::ManageSubtickets,
+        denied_status: 403,
+        denied_message: "API key not authorized for subticket operations",
+        action: Action::SubticketCreate,
+        summary: "Make a ticket the child of a parent ticket (body: childId)",
+        ident_name: Some("number"),
+    },
+    Route {
+        endpoint: "tickets-subtickets-unlink",
+        methods: &["DELETE"],
+        shape: PathShape::Identifier,
+        bad_path: "Invalid URL format. Expected: /api/tickets-subtickets-unlink.php/{child_ticket_number}.json",
+        permission: Permission::ManageSubtickets,
+        denied_status: 403,
+        denied_message: "API key not authorized for subticket operations",
+        action: Action::SubticketUnlink,
+        summary: "Release a child ticket from its parent",
         ident_name: Some("number"),
     },
 ];

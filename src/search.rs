@@ -10,7 +10,8 @@
 //! Totals: counting every match of a large helpdesk costs a scan of the matches (about 0.2 s per
 //! million index entries), so, as GitLab's API does, the count stops at [`COUNT_CAP`]: up to it
 //! `X-Total-Count` is exact, beyond it the header is left out unless the client asks for
-//! `count=exact`. Where the page itself shows the end of the list (a short page), the total is
+//! `count=exact`. A `query` search is not counted at all without `count=exact` (its matches can
+//! only be counted by reading every subject). Where the page itself shows the end of the list (a short page), the total is
 //! known without counting. `Link` `rel="next"` comes from fetching one row more than the page.
 //!
 //! Queries: the name lookups the request needs (each one small), one page of ids, at most one
@@ -60,6 +61,9 @@ pub struct Search {
     pub offset: u64,
     /// `count=exact`: count every match, however many.
     pub exact_count: bool,
+    /// A `query` condition: counting its matches means reading every subject (or the search
+    /// index), so without `count=exact` the total is only given when the page shows it.
+    pub has_text: bool,
 }
 
 /// A page of results with the total number of matches.
@@ -168,6 +172,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         limit: DEFAULT_LIMIT,
         offset: 0,
         exact_count: false,
+        has_text: false,
     };
     let mut order: Option<bool> = None;
     let mut fulltext = false;
@@ -351,6 +356,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         }
     }
     if let Some(text) = text {
+        s.has_text = true;
         if fulltext {
             let exists = store.first(&Query::new(
                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
@@ -548,6 +554,7 @@ pub fn search(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]
     ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
     let total = match known {
         Some(n) => Some(n),
+        None if s.has_text && !s.exact_count => None,
         None => {
             let n = store
                 .first(&s.count_query(tables))?
@@ -631,6 +638,7 @@ mod tests {
             limit: 20,
             offset: 40,
             exact_count: false,
+            has_text: false,
         };
         let q = s.page_query(&Tables::new("ost_").unwrap());
         assert_eq!(
@@ -669,6 +677,7 @@ mod tests {
             limit: 20,
             offset: 40,
             exact_count: false,
+            has_text: false,
         };
         assert_eq!(s.total_from_page(7), Some(47));
         assert_eq!(s.total_from_page(20), Some(60));

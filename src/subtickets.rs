@@ -66,7 +66,7 @@ fn check_number(number: &str) -> Result<()> {
     Ok(())
 }
 
-fn ticket_summary(r: &Row, subject_or_null: bool) -> Node {
+pub(crate) fn ticket_summary(r: &Row, subject_or_null: bool) -> Node {
     let subject = match r.opt_text(3) {
         Some(s) => Node::Str(s),
         None if subject_or_null => Node::Null,

@@ -16,7 +16,7 @@ use mysql::prelude::Queryable;
 use osticket_api::attachments;
 use osticket_api::config::{Config, DbSettings};
 use osticket_api::db::MysqlStore;
-use osticket_api::dispatch::handle;
+use osticket_api::dispatch::respond as handle;
 use osticket_api::error::Result;
 use osticket_api::request::Request;
 use osticket_api::response::{Body, Response};

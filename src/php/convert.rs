@@ -2,6 +2,8 @@
 
 use ext_php_rs::types::{ZendHashTable, Zval};
 
+use crate::write::Cmd;
+
 use crate::config::{Config, DEFAULT_MAX_DOWNLOAD_BYTES};
 use crate::error::{ApiError, Result};
 use crate::request::Request;
@@ -53,6 +55,34 @@ pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) 
     }
 }
 
+/// A write command as a PHP value (arrays, binary strings for attachment data).
+pub fn command(cmd: &Cmd) -> Zval {
+    let mut zv = Zval::new();
+    match cmd {
+        Cmd::Null => zv.set_null(),
+        Cmd::Bool(b) => zv.set_bool(*b),
+        Cmd::Int(i) => zv.set_long(*i),
+        Cmd::Str(s) => zv.set_binary(s.as_bytes().to_vec()),
+        Cmd::Bytes(b) => zv.set_binary(b.clone()),
+        Cmd::List(items) => {
+            let mut ht = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(0));
+            for item in items {
+                // Pushing to a fresh array only fails when it is full (2^31 entries).
+                let _ = ht.push(command(item));
+            }
+            zv.set_hashtable(ht);
+        }
+        Cmd::Map(entries) => {
+            let mut ht = ZendHashTable::with_capacity(u32::try_from(entries.len()).unwrap_or(0));
+            for (key, value) in entries {
+                let _ = ht.insert(*key, command(value));
+            }
+            zv.set_hashtable(ht);
+        }
+    }
+    zv
+}
+
 /// The runtime configuration the plugin shell hands over (see `php-plugin/` for the keys).
 pub fn config(arr: &ZendHashTable) -> Result<Config> {
     let text = |k: &str| get_text(arr, k).unwrap_or_default();
@@ -66,6 +96,7 @@ pub fn config(arr: &ZendHashTable) -> Result<Config> {
     )?;
     cfg.db.ssl_ca = get_text(arr, "ssl_ca").filter(|s| !s.trim().is_empty());
     cfg.active = get_bool(arr, "active");
+    cfg.actor = text("actor").trim().to_owned();
     cfg.max_download_bytes = match arr.get("max_download_bytes").and_then(Zval::long) {
         Some(n) if n > 0 => u64::try_from(n).map_err(|_| ApiError::Internal("bad cap".into()))?,
         _ => DEFAULT_MAX_DOWNLOAD_BYTES,

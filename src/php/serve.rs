@@ -4,14 +4,16 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendHashTable;
-use ext_php_rs::zend::{output_write, remove_header, set_header, set_response_code};
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::{output_write, remove_header, set_header, set_response_code, BailoutGuard};
 
 use crate::db::MysqlStore;
+use crate::dispatch::Handled;
 use crate::error::ApiError;
 use crate::render::Format;
 use crate::response::{Body, Response};
 use crate::sql::Store;
+use crate::write::{self, Outcome};
 use crate::{attachments, dispatch};
 
 use super::convert;
@@ -20,28 +22,85 @@ use super::convert;
 ///
 /// `$server` is `$_SERVER` after osTicket's bootstrap (so `REMOTE_ADDR` is osTicket's client
 /// address), `$config` the plugin shell's runtime configuration, `$body` the raw request body.
-/// Writes status, headers and body itself and returns `true`. Never throws: every failure,
-/// including a Rust panic, is answered as a JSON error.
+/// Writes status, headers and body itself and returns `true`; for a valid write it answers
+/// nothing and returns the command array for the plugin's write adapter instead
+/// (docs/write-commands.md), to be finished with `osticket_api_complete()`. Never throws: every
+/// failure, including a Rust panic, is answered as a JSON error.
 #[php_function]
 #[php(name = "osticket_api_serve")]
 pub fn osticket_api_serve(
     server: &ZendHashTable,
     config: &ZendHashTable,
     body: Option<BinarySlice<u8>>,
-) -> bool {
+) -> Zval {
     let body = body.map(|b| b.to_vec()).unwrap_or_default();
     let endpoint = convert::get_text(config, "endpoint").filter(|e| !e.is_empty());
     let request = convert::request(server, body, endpoint);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let cfg = match convert::config(config) {
             Ok(cfg) => cfg,
-            Err(err) => return send(&Response::error(&err, Format::Json), None),
+            Err(err) => {
+                send(&Response::error(&err, Format::Json), None);
+                return None;
+            }
         };
-        let mut store = MysqlStore::new(&cfg.db);
-        let response = dispatch::handle(&request, &cfg, &mut store);
-        send(&response, Some(&mut store));
+        // A PHP bailout (e.g. a client that hung up while output is written, with
+        // ignore_user_abort off) longjmps over this frame: the guard still returns the pooled
+        // connection, which would otherwise be lost for the rest of the worker's life.
+        let mut store = BailoutGuard::new(MysqlStore::new(&cfg.db));
+        match dispatch::handle(&request, &cfg, &mut *store) {
+            Handled::Respond(response) => {
+                send(&response, Some(&mut *store));
+                None
+            }
+            Handled::Apply(command) => Some(command),
+        }
     }));
-    if outcome.is_err() {
+    let mut answer = Zval::new();
+    match outcome {
+        Ok(Some(command)) => answer = convert::command(&command),
+        Ok(None) => answer.set_bool(true),
+        Err(_) => {
+            let err = ApiError::Internal("Internal error in the API extension".into());
+            send(&Response::error(&err, Format::Json), None);
+            answer.set_bool(true);
+        }
+    }
+    answer
+}
+
+/// Answers a write: `$command` as `osticket_api_serve()` returned it, `$result` as the write
+/// adapter returned it (`ok`, `number` or `status`, `code`, `message`, `field`).
+#[php_function]
+#[php(name = "osticket_api_complete")]
+pub fn osticket_api_complete(command: &ZendHashTable, result: &ZendHashTable) -> bool {
+    let answer = convert::get_text(command, "answer").unwrap_or_default();
+    let body = convert::get_bytes(command, "answer_body").unwrap_or_default();
+    let format = match convert::get_text(command, "format").as_deref() {
+        Some("xml") => Format::Xml,
+        _ => Format::Json,
+    };
+    let outcome = if convert::get_bool(result, "ok") {
+        Outcome::Done {
+            number: convert::get_text(result, "number").unwrap_or_default(),
+        }
+    } else {
+        Outcome::Failed {
+            status: result
+                .get("status")
+                .and_then(Zval::long)
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(500),
+            code: convert::get_text(result, "code").unwrap_or_default(),
+            message: convert::get_text(result, "message")
+                .unwrap_or_else(|| "The helpdesk could not apply the change".into()),
+            field: convert::get_text(result, "field").filter(|f| !f.is_empty()),
+        }
+    };
+    let sent = catch_unwind(AssertUnwindSafe(|| {
+        send(&write::complete(&answer, &body, format, outcome), None);
+    }));
+    if sent.is_err() {
         let err = ApiError::Internal("Internal error in the API extension".into());
         send(&Response::error(&err, Format::Json), None);
     }
@@ -78,5 +137,7 @@ fn send(resp: &Response, store: Option<&mut dyn Store>) {
 
 /// Registers the functions of this topic.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
-    module.function(wrap_function!(osticket_api_serve))
+    module
+        .function(wrap_function!(osticket_api_serve))
+        .function(wrap_function!(osticket_api_complete))
 }

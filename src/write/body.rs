@@ -1,0 +1,195 @@
+//! Request bodies of the write endpoints: a JSON object (any `Content-Type` containing `json`), or
+//! form fields (`application/x-www-form-urlencoded`, which the original accepted through `$_POST`).
+//! The original's messages are kept (`Invalid JSON: …`, `No data provided in JSON body`, `No data
+//! provided`); what made it crash (a scalar body, a field of the wrong type) is a 400 here.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, Result};
+use crate::request::{parse_query, Request};
+
+/// Largest body the write endpoints read (5 attachments of 10 MB, base64, plus the fields).
+pub const MAX_BODY: usize = 72 * 1024 * 1024;
+
+/// The fields of a request body.
+pub type Fields = Map<String, Value>;
+
+/// Parses the request body into its fields.
+pub fn parse(req: &Request) -> Result<Fields> {
+    if req.body.len() > MAX_BODY {
+        return Err(ApiError::TooLarge(format!(
+            "Request body too large: {} bytes (at most {MAX_BODY})",
+            req.body.len()
+        )));
+    }
+    let ctype = req
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ctype.contains("application/x-www-form-urlencoded") {
+        let pairs = parse_query(&req.body)?;
+        if pairs.is_empty() {
+            return Err(ApiError::invalid("no_data", "No data provided"));
+        }
+        return Ok(pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect());
+    }
+    if !ctype.contains("json") && !req.body.iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(ApiError::invalid("no_data", "No data provided"));
+    }
+    let value: Value = serde_json::from_slice(&req.body).map_err(|e| {
+        let what = if e.is_eof() && req.body.iter().all(u8::is_ascii_whitespace) {
+            "Syntax error".to_owned()
+        } else {
+            match e.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    format!("Syntax error (line {}, column {})", e.line(), e.column())
+                }
+                serde_json::error::Category::Data => e.to_string(),
+                serde_json::error::Category::Io => "unreadable body".to_owned(),
+            }
+        };
+        ApiError::invalid("invalid_json", format!("Invalid JSON: {what}"))
+    })?;
+    match value {
+        Value::Object(map) if !map.is_empty() => Ok(map),
+        Value::Object(_) | Value::Null | Value::Array(_) | Value::Bool(false) => Err(
+            ApiError::invalid("no_data", "No data provided in JSON body"),
+        ),
+        Value::String(ref s) if s.is_empty() => Err(ApiError::invalid(
+            "no_data",
+            "No data provided in JSON body",
+        )),
+        _ => Err(ApiError::invalid(
+            "invalid_json",
+            "Invalid JSON: the body must be an object",
+        )),
+    }
+}
+
+/// A field that is an identifier: a JSON integer or a string (trimmed); `None` when absent or
+/// `null`; 400 naming the field for anything else.
+pub fn ident(fields: &Fields, name: &str) -> Result<Option<String>> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        Some(_) => Err(ApiError::invalid_field(
+            "invalid_type",
+            name,
+            format!("{name} must be a number or a string"),
+        )),
+    }
+}
+
+/// A text field: a string; `None` when absent or `null`; 400 for anything else.
+pub fn text(fields: &Fields, name: &str) -> Result<Option<String>> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::invalid_field(
+            "invalid_type",
+            name,
+            format!("{name} must be a string"),
+        )),
+    }
+}
+
+/// A boolean field: JSON `true`/`false`, or the strings and numbers forms post (`1`, `0`, `true`,
+/// `false`, `yes`, `no`); `None` when absent or `null`.
+pub fn flag(fields: &Fields, name: &str) -> Result<Option<bool>> {
+    let bad = || {
+        ApiError::invalid_field(
+            "invalid_type",
+            name,
+            format!("{name} must be true or false"),
+        )
+    };
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(0) => Ok(Some(false)),
+            Some(1) => Ok(Some(true)),
+            _ => Err(bad()),
+        },
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Some(true)),
+            "0" | "false" | "no" | "off" | "" => Ok(Some(false)),
+            _ => Err(bad()),
+        },
+        Some(_) => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(ctype: Option<&str>, body: &str) -> Request {
+        Request {
+            content_type: ctype.map(str::to_owned),
+            body: body.as_bytes().to_vec(),
+            ..Request::default()
+        }
+    }
+
+    fn err(r: Request) -> (u16, String) {
+        let e = parse(&r).unwrap_err();
+        (e.status(), e.message())
+    }
+
+    #[test]
+    fn json_bodies_keep_the_original_messages() {
+        let json = Some("application/json");
+        assert_eq!(parse(&req(json, r#"{"a":1}"#)).unwrap()["a"], 1);
+        assert_eq!(
+            err(req(json, "{")),
+            (400, "Invalid JSON: Syntax error (line 1, column 1)".into())
+        );
+        for empty in ["{}", "[]", "null", "false", "\"\""] {
+            assert_eq!(
+                err(req(json, empty)),
+                (400, "No data provided in JSON body".into()),
+                "{empty}"
+            );
+        }
+        for scalar in ["\"x\"", "5", "true"] {
+            assert_eq!(err(req(json, scalar)).0, 400, "{scalar}: not a 500");
+        }
+        assert_eq!(err(req(None, "")), (400, "No data provided".into()));
+        // A JSON body sent without a Content-Type is still read.
+        assert_eq!(parse(&req(None, r#"{"a":"b"}"#)).unwrap()["a"], "b");
+    }
+
+    #[test]
+    fn form_bodies_are_fields_of_strings() {
+        let f = parse(&req(
+            Some("application/x-www-form-urlencoded; charset=UTF-8"),
+            "statusId=3&note=Hello+there",
+        ))
+        .unwrap();
+        assert_eq!(f["statusId"], "3");
+        assert_eq!(f["note"], "Hello there");
+    }
+
+    #[test]
+    fn field_types_are_checked() {
+        let f: Fields =
+            serde_json::from_str(r#"{"a":5,"b":" x ","c":1.5,"d":[1],"e":null,"t":true}"#).unwrap();
+        assert_eq!(ident(&f, "a").unwrap().as_deref(), Some("5"));
+        assert_eq!(ident(&f, "b").unwrap().as_deref(), Some("x"));
+        assert_eq!(ident(&f, "e").unwrap(), None);
+        assert_eq!(ident(&f, "zz").unwrap(), None);
+        for bad in ["c", "d", "t"] {
+            let e = ident(&f, bad).unwrap_err();
+            assert_eq!((e.status(), e.field()), (400, Some(bad)));
+        }
+        assert_eq!(text(&f, "a").unwrap_err().field(), Some("a"));
+        assert_eq!(flag(&f, "t").unwrap(), Some(true));
+        assert_eq!(flag(&f, "a").unwrap_err().status(), 400);
+    }
+}

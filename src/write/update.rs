@@ -1,0 +1,349 @@
+//! `PATCH|PUT tickets-update.php/{number}`: every field of CONTRACT.md §3.3 plus `teamId`,
+//! `priority`, `reply`, `replyFormat` and `alert`, resolved and validated before anything is
+//! written. Only the fields that change something become steps, in the original's order.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde_json::Value;
+
+use super::body::{self, Fields};
+use super::resolve::{self, Current};
+use super::Cmd;
+use crate::error::{ApiError, Result};
+use crate::markdown::{self, BodyFormat};
+use crate::sql::{Store, Tables};
+use crate::uploads::{self, Policy};
+
+/// Title of a note without `noteTitle` (as the original).
+pub const DEFAULT_NOTE_TITLE: &str = "API Update";
+
+/// Parses a body format field: `markdown` (default), `html`, `text` and the original's aliases.
+pub fn format_field(fields: &Fields, name: &str) -> Result<BodyFormat> {
+    match body::text(fields, name)? {
+        None => Ok(BodyFormat::Markdown),
+        Some(raw) if raw.trim().is_empty() => Err(ApiError::invalid_field(
+            "invalid_format",
+            name,
+            "Format cannot be empty",
+        )),
+        Some(raw) => BodyFormat::parse(&raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                "invalid_format",
+                name,
+                "Invalid format. Allowed: markdown, html, text",
+            )
+        }),
+    }
+}
+
+/// A due date: `null` or blank clears it; `YYYY-MM-DD` (midnight), `YYYY-MM-DD[T ]HH:MM[:SS]`
+/// in the helpdesk's time zone, or with `Z`/`±HH:MM` (converted, not dropped as the original
+/// did). Returns `(Y-m-d H:i:s, utc)`.
+pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    const OUT: &str = "%Y-%m-%d %H:%M:%S";
+    if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(raw, f) {
+            return Ok(Some((dt.format(OUT).to_string(), false)));
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(raw, f) {
+            return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(Some((format!("{} 00:00:00", d.format("%Y-%m-%d")), false)));
+    }
+    Err(ApiError::invalid_field(
+        "invalid_date",
+        "dueDate",
+        "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")",
+    ))
+}
+
+/// Attachments as command values.
+pub fn attachments_cmd(files: Vec<uploads::Upload>) -> Cmd {
+    Cmd::List(
+        files
+            .into_iter()
+            .map(|f| {
+                Cmd::map()
+                    .with("name", f.name)
+                    .with("type", f.mime)
+                    .with("data", Cmd::Bytes(f.data))
+            })
+            .collect(),
+    )
+}
+
+/// A message body field rendered to safe HTML; `None` when absent or blank.
+fn message(fields: &Fields, name: &str, format_name: &str) -> Result<Option<String>> {
+    let Some(text) = body::text(fields, name)? else {
+        return Ok(None);
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let format = format_field(fields, format_name)?;
+    Ok(Some(markdown::render(&text, format)))
+}
+
+/// Resolves the parent of `ticket` named by `parentTicketNumber`: number first, then a plain
+/// internal id; not the ticket itself, not a child of another ticket, no cycle.
+pub fn parent(
+    store: &mut dyn Store,
+    tables: &Tables,
+    ticket_id: Option<i64>,
+    raw: &str,
+) -> Result<i64> {
+    let field = "parentTicketNumber";
+    let found = match resolve::ticket(store, tables, raw)? {
+        Some(t) => Some(t),
+        None if raw.bytes().all(|b| b.is_ascii_digit()) && !raw.is_empty() => {
+            let by_id = crate::sql::Query::new(
+                format!(
+                    "SELECT number FROM {} WHERE ticket_id = ?",
+                    tables.t("ticket")
+                ),
+                vec![crate::sql::Param::from(raw)],
+            );
+            match store.first(&by_id)? {
+                Some(r) => resolve::ticket(store, tables, &r.text(0))?,
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let p = found.ok_or_else(|| resolve::not_found(field, "Parent ticket not found".into()))?;
+    if Some(p.id) == ticket_id {
+        return Err(ApiError::invalid_field(
+            "self_link",
+            field,
+            "Cannot link ticket to itself",
+        ));
+    }
+    if p.pid != 0 {
+        return Err(ApiError::invalid_field(
+            "parent_is_child",
+            field,
+            "Parent ticket cannot be a child of another ticket",
+        ));
+    }
+    Ok(p.id)
+}
+
+/// Validates an update and returns the command (`None`: nothing would change).
+pub fn build(
+    store: &mut dyn Store,
+    tables: &Tables,
+    number: &str,
+    fields: &Fields,
+    policy: &Policy,
+) -> Result<(Current, Vec<Cmd>)> {
+    let t = resolve::ticket(store, tables, number)?
+        .ok_or_else(|| ApiError::NotFound("Ticket not found".into()))?;
+    let mut steps = Vec::new();
+    let step = |name: &'static str| Cmd::map().with("do", name);
+
+    if let Some(raw) = body::ident(fields, "departmentId")? {
+        let id = resolve::department(store, tables, "departmentId", &raw)?;
+        if id != t.dept_id {
+            steps.push(step("transfer").with("dept_id", id));
+        }
+    }
+    if let Some(raw) = body::ident(fields, "topicId")? {
+        let id = resolve::topic(store, tables, "topicId", &raw)?;
+        if id != t.topic_id {
+            steps.push(step("topic").with("topic_id", id));
+        }
+    }
+    if let Some(raw) = body::ident(fields, "parentTicketNumber")? {
+        let id = parent(store, tables, Some(t.id), &raw)?;
+        if resolve::ancestors(store, tables, id, 10)?.contains(&t.id) {
+            return Err(ApiError::invalid_field(
+                "cycle",
+                "parentTicketNumber",
+                "The parent ticket is a descendant of this ticket",
+            ));
+        }
+        if id != t.pid {
+            steps.push(step("parent").with("parent_id", id));
+        }
+    }
+    if let Some(raw) = body::ident(fields, "statusId")? {
+        let (id, state) = resolve::status(store, tables, "statusId", &raw)?;
+        if id != t.status_id {
+            steps.push(step("status").with("status_id", id).with("state", state));
+        }
+    }
+    if let Some(raw) = body::ident(fields, "slaId")? {
+        let id = if raw.is_empty() || raw == "0" {
+            0
+        } else {
+            resolve::sla(store, tables, "slaId", &raw)?
+        };
+        if id != t.sla_id {
+            steps.push(step("sla").with("sla_id", id));
+        }
+    }
+    for (name, current, kind) in [
+        ("staffId", t.staff_id, "staff"),
+        ("teamId", t.team_id, "team"),
+    ] {
+        if !fields.contains_key(name) {
+            continue;
+        }
+        let id = match body::ident(fields, name)? {
+            None => 0,
+            Some(raw) if raw.is_empty() || raw == "0" => 0,
+            Some(raw) if kind == "staff" => resolve::staff(store, tables, name, &raw)?,
+            Some(raw) => resolve::team(store, tables, name, &raw)?,
+        };
+        if id != current {
+            let key = if kind == "staff" {
+                "staff_id"
+            } else {
+                "team_id"
+            };
+            steps.push(step(kind).with(key, id));
+        }
+    }
+    let prio = match body::ident(fields, "priority")? {
+        Some(p) => Some(("priority", p)),
+        None => body::ident(fields, "priorityId")?.map(|p| ("priorityId", p)),
+    };
+    if let Some((name, raw)) = prio {
+        let id = resolve::priority(store, tables, name, &raw)?;
+        if id != t.priority_id {
+            steps.push(step("priority").with("priority_id", id));
+        }
+    }
+    if fields.contains_key("dueDate") {
+        let raw = match fields.get("dueDate") {
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(Value::Null) | None => None,
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "invalid_type",
+                    "dueDate",
+                    "dueDate must be a string or null",
+                ))
+            }
+        };
+        let due = due_date(raw)?;
+        if due.is_some() || t.duedate.is_some() {
+            let (value, utc) = due.map_or((None, false), |(v, u)| (Some(v), u));
+            steps.push(step("due").with("due", value).with("due_utc", utc));
+        }
+    }
+    let note = message(fields, "note", "noteFormat")?;
+    let reply = message(fields, "reply", "replyFormat")?;
+    let title = body::text(fields, "noteTitle")?
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_NOTE_TITLE.to_owned());
+    let alert = body::flag(fields, "alert")?.unwrap_or(true);
+    let mut files = match fields.get("attachments") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            if note.is_none() && reply.is_none() {
+                return Err(ApiError::invalid_field(
+                    "attachments_need_entry",
+                    "attachments",
+                    "Attachments can only be added with a note or a reply",
+                ));
+            }
+            Some(uploads::parse_attachments(v, "attachments", policy)?)
+        }
+    };
+    if let Some(html) = note {
+        steps.push(step("note").with("title", title).with("body", html).with(
+            "attachments",
+            attachments_cmd(files.take().unwrap_or_default()),
+        ));
+    }
+    if let Some(html) = reply {
+        steps.push(
+            step("reply")
+                .with("body", html)
+                .with(
+                    "attachments",
+                    attachments_cmd(files.take().unwrap_or_default()),
+                )
+                .with("alert", alert),
+        );
+    }
+    Ok((t, steps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_dates_are_iso_8601_and_offsets_are_converted() {
+        let ok = |raw: &str| due_date(Some(raw)).unwrap().unwrap();
+        assert_eq!(ok("2025-01-31"), ("2025-01-31 00:00:00".into(), false));
+        assert_eq!(
+            ok("2025-01-31T17:30:00"),
+            ("2025-01-31 17:30:00".into(), false)
+        );
+        assert_eq!(
+            ok("2025-01-31 17:30"),
+            ("2025-01-31 17:30:00".into(), false)
+        );
+        assert_eq!(
+            ok("2025-01-31T17:30:00+01:00"),
+            ("2025-01-31 16:30:00".into(), true)
+        );
+        assert_eq!(
+            ok("2025-01-31T17:30:00Z"),
+            ("2025-01-31 17:30:00".into(), true)
+        );
+        assert_eq!(
+            ok("2025-01-31T17:30+0200"),
+            ("2025-01-31 15:30:00".into(), true)
+        );
+        assert_eq!(due_date(None).unwrap(), None);
+        assert_eq!(due_date(Some("  ")).unwrap(), None);
+        for bad in [
+            "tomorrow",
+            "2025-02-30",
+            "31.01.2025",
+            "2025-01-31T25:00:00",
+        ] {
+            let e = due_date(Some(bad)).unwrap_err();
+            assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_keep_the_original_messages() {
+        let f: Fields = serde_json::from_str(r#"{"a":"MD","b":" ","c":"rtf","d":3}"#).unwrap();
+        assert_eq!(format_field(&f, "a").unwrap(), BodyFormat::Markdown);
+        assert_eq!(format_field(&f, "none").unwrap(), BodyFormat::Markdown);
+        assert_eq!(
+            format_field(&f, "b").unwrap_err().message(),
+            "Format cannot be empty"
+        );
+        assert_eq!(
+            format_field(&f, "c").unwrap_err().message(),
+            "Invalid format. Allowed: markdown, html, text"
+        );
+        assert_eq!(format_field(&f, "d").unwrap_err().status(), 400);
+    }
+}
