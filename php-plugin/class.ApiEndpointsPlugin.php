@@ -66,6 +66,52 @@ class ApiEndpointsPlugin extends Plugin
             'max_download_mb' => max(1, (int) $config->get('max_download_mb', 64)),
             'actor' => trim((string) $config->get('actor', '')),
         ];
+        if (self::$serving['enabled'] && extension_loaded('osticket_api')) {
+            Signal::connect('api', [self::class, 'routes']);
+        }
+    }
+
+    /**
+     * Adds our routes in front of osTicket's own on its API dispatcher (api/http.php): ticket
+     * create (shadowing core's, which still answers `.email`) and the update route the original
+     * meant to offer, `PATCH|PUT /api/tickets/{number}.json|xml`.
+     */
+    public static function routes($dispatcher)
+    {
+        $create = function ($format) {
+            if ($format === 'email') {
+                require_once INCLUDE_DIR . 'api.tickets.php';
+                return (new TicketApiController())->create($format);
+            }
+            self::serve(['PATH_INFO' => '.' . $format] + $_SERVER, 'tickets');
+        };
+        $update = fn ($number, $format) => self::serve(
+            ['PATH_INFO' => '/' . $number . '.' . $format] + $_SERVER,
+            'tickets-update'
+        );
+        array_unshift(
+            $dispatcher->urls,
+            url_post('^/tickets\.(?P<format>xml|json|email)$', $create),
+            url('^/tickets/(?P<number>[^/.]+)\.(?P<format>json|xml)$', $update, false, 'PATCH'),
+            url('^/tickets/(?P<number>[^/.]+)\.(?P<format>json|xml)$', $update, false, 'PUT')
+        );
+    }
+
+    /**
+     * Answers one request through the extension; a validated write is applied by the write
+     * adapter with osTicket's own methods first (docs/write-commands.md).
+     */
+    public static function serve(array $server, ?string $endpoint = null): void
+    {
+        // A client that hangs up must not abort the request halfway (PHP would unwind past the
+        // extension's database connection and past a write in progress).
+        ignore_user_abort(true);
+        $config = self::runtimeConfig() + ($endpoint === null ? [] : ['endpoint' => $endpoint]);
+        $answer = osticket_api_serve($server, $config, (string) file_get_contents('php://input'));
+        if (is_array($answer)) {
+            require_once __DIR__ . '/class.ApiEndpointsWriter.php';
+            osticket_api_complete($answer, ApiEndpointsWriter::apply($answer));
+        }
     }
 
     /** The settings the extension needs for one call. */

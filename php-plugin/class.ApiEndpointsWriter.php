@@ -109,8 +109,11 @@ final class ApiEndpointsWriter
     private static function create(array $command): array
     {
         $vars = $command['data'];
+        $type = $vars['message_type'] ?? 'html';
+        unset($vars['message_type']);
         if (is_string($vars['message'] ?? null)) {
-            $vars['message'] = new HtmlThreadEntryBody($vars['message']);
+            $vars['message'] = $type === 'text' ? new TextThreadEntryBody($vars['message'])
+                : new HtmlThreadEntryBody($vars['message']);
         }
         $vars['attachments'] = self::files($command['attachments'] ?? []);
         if (!empty($command['dept_id'])) {
@@ -133,6 +136,7 @@ final class ApiEndpointsWriter
         return self::transaction(function () use ($command, $vars, $steps) {
             $errors = [];
             $source = (string) ($command['source'] ?? 'API');
+            $vars['source'] ??= $source;
             $ticket = Ticket::create($vars, $errors, $source, (bool) $command['autorespond'], (bool) $command['alert']);
             if (!$ticket instanceof Ticket || $errors) {
                 $status = (int) ($errors['errno'] ?? 0) ?: 400;

@@ -21,13 +21,4 @@ if (!extension_loaded('osticket_api')) {
 
 require_once __DIR__ . '/class.ApiEndpointsPlugin.php';
 
-// A client that hangs up must not abort the request halfway (PHP would unwind past the
-// extension's database connection and past a write in progress).
-ignore_user_abort(true);
-
-$answer = osticket_api_serve($_SERVER, ApiEndpointsPlugin::runtimeConfig(), (string) file_get_contents('php://input'));
-if (is_array($answer)) {
-    // A validated write (docs/write-commands.md): osTicket applies it, the extension answers.
-    require_once __DIR__ . '/class.ApiEndpointsWriter.php';
-    osticket_api_complete($answer, ApiEndpointsWriter::apply($answer));
-}
+ApiEndpointsPlugin::serve($_SERVER);

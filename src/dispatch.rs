@@ -11,7 +11,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::routes::{self, Action};
 use crate::sql::Store;
-use crate::write::{body, links, update, Cmd, Success, Write};
+use crate::write::{body, create, links, update, Cmd, Success, Write};
 use crate::{search, stats, statuses, subtickets, tickets};
 
 /// What a request comes to: an answer, or a validated write for the shell's adapter.
@@ -65,7 +65,9 @@ fn write(
     let ident = matched.ident.as_deref().unwrap_or_default();
     // As the original: the body is read (and childId checked) before the key.
     let fields = match matched.route.action {
-        Action::UpdateTicket | Action::SubticketCreate => Some(body::parse(req)?),
+        Action::UpdateTicket | Action::SubticketCreate | Action::CreateTicket => {
+            Some(body::parse(req)?)
+        }
         _ => None,
     };
     let child = match (matched.route.action, &fields) {
@@ -97,6 +99,20 @@ fn write(
             child.as_deref().unwrap_or_default(),
         )?,
         (Action::SubticketUnlink, _) => links::unlink(store, &cfg.tables, ident)?,
+        (Action::CreateTicket, Some(fields)) => {
+            let json = req
+                .accept
+                .as_deref()
+                .is_some_and(|a| a.contains("application/json"));
+            (
+                create::build(store, &cfg.tables, &fields, &cfg.upload_policy)?,
+                if json {
+                    Success::CreatedJson
+                } else {
+                    Success::Created
+                },
+            )
+        }
         _ => return Err(ApiError::Internal("not a write endpoint".into())),
     };
     let actor_id = if cfg.actor.is_empty() {
@@ -174,6 +190,7 @@ fn read(
         Action::UpdateTicket
         | Action::DeleteTicket
         | Action::SubticketCreate
-        | Action::SubticketUnlink => Err(ApiError::Internal("not a read endpoint".into())),
+        | Action::SubticketUnlink
+        | Action::CreateTicket => Err(ApiError::Internal("not a read endpoint".into())),
     }
 }

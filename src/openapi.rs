@@ -35,6 +35,13 @@ fn response_schema(action: Action) -> Value {
         Action::UpdateTicket | Action::DeleteTicket => {
             json!({"type": "string", "description": "The ticket number (text/plain)"})
         }
+        Action::CreateTicket => json!({
+            "description": "201: the new ticket's number as text/plain (core's answer), or with Accept: application/json an object",
+            "oneOf": [
+                {"type": "string"},
+                {"type": "object", "required": ["number", "ticket_id"], "properties": {"number": {"type": "string"}, "ticket_id": {"type": "integer"}}}
+            ]
+        }),
         Action::SubticketCreate => json!({
             "type": "object",
             "required": ["success", "message", "parent", "child"],
@@ -85,6 +92,27 @@ fn request_body(action: Action) -> Option<Value> {
                 "attachments": attachments
             }
         }),
+        Action::CreateTicket => json!({
+            "type": "object",
+            "required": ["name", "email", "subject", "message"],
+            "additionalProperties": {"description": "Custom fields of the helpdesk's forms, phone, ip: passed to osTicket as core's API does"},
+            "properties": {
+                "name": {"type": "string"}, "email": {"type": "string"}, "subject": {"type": "string"},
+                "message": {"type": "string", "description": "Text, or an RFC 2397 data: URI (text/html); with format, Markdown, HTML or text"},
+                "format": {"type": "string", "enum": ["markdown", "html", "text"]},
+                "alert": {"type": "boolean"}, "autorespond": {"type": "boolean"},
+                "source": {"type": "string", "enum": ["Web", "Email", "Phone", "API", "Other"]},
+                "topicId": {"description": "Help topic id or name", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "priority": {"description": "Priority id, name or description (also priorityId)", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "departmentId": {"description": "Department id, name or full name Parent / Child", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "parentTicketNumber": {"description": "Number of the parent ticket", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "dueDate": {"type": "string", "description": "ISO 8601 date or date-time"},
+                "slaId": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "staffId": {"description": "Agent id, username or e-mail", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "teamId": {"description": "Team id or name", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "attachments": attachments.clone()
+            }
+        }),
         Action::SubticketCreate => json!({
             "type": "object", "required": ["childId"],
             "properties": {"childId": {"description": "Number of the child ticket", "oneOf": [id.clone(), id]}}
@@ -105,6 +133,10 @@ pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
                 (format!("{base}/{{{name}}}.xml"), Some("xml")),
             ]
         }
+        PathShape::Dispatched => vec![
+            (format!("/api/{}.json", route.endpoint), Some("json")),
+            (format!("/api/{}.xml", route.endpoint), Some("xml")),
+        ],
         PathShape::SuffixOnly => vec![
             (base.clone(), None),
             (format!("{base}.json"), Some("json")),
@@ -471,9 +503,15 @@ mod tests {
     fn every_documented_path_resolves_to_a_route() {
         let doc = document();
         for (path, item) in doc["paths"].as_object().unwrap() {
-            let script = path.split(".php").next().unwrap();
-            let endpoint = script.trim_start_matches("/api/");
-            let path_info = path[script.len() + 4..]
+            // `/api/<endpoint>.php<path info>`, or the dispatcher's `/api/<endpoint>.<format>`.
+            let (endpoint, path_info) = match path.split_once(".php") {
+                Some((script, rest)) => (script.trim_start_matches("/api/"), rest.to_owned()),
+                None => {
+                    let (script, format) = path.rsplit_once('.').unwrap();
+                    (script.trim_start_matches("/api/"), format!(".{format}"))
+                }
+            };
+            let path_info = path_info
                 .replace("{number}", "ABC123")
                 .replace("{file_id}", "42");
             for method in item.as_object().unwrap().keys() {

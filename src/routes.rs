@@ -35,6 +35,8 @@ pub enum Action {
     SubticketCreate,
     /// `DELETE tickets-subtickets-unlink.php/{child_number}.{format}` (a write)
     SubticketUnlink,
+    /// `POST /api/tickets.{format}` through osTicket's API dispatcher (a write)
+    CreateTicket,
 }
 
 impl Action {
@@ -46,6 +48,7 @@ impl Action {
                 | Action::DeleteTicket
                 | Action::SubticketCreate
                 | Action::SubticketUnlink
+                | Action::CreateTicket
         )
     }
 }
@@ -59,6 +62,9 @@ pub enum PathShape {
     FileId,
     /// empty, `.json`, `.xml`, `/.json` or `/.xml` (the format suffix alone).
     SuffixOnly,
+    /// `/api/<endpoint>.json|xml`, routed by osTicket's own API dispatcher (`api/http.php`),
+    /// which hands over the suffix as PATH_INFO; no entry script is deployed.
+    Dispatched,
 }
 
 /// One endpoint.
@@ -88,6 +94,18 @@ pub struct Route {
 
 /// Every route, in documentation order.
 pub static ROUTES: &[Route] = &[
+    Route {
+        endpoint: "tickets",
+        methods: &["POST"],
+        shape: PathShape::Dispatched,
+        bad_path: "URL not supported",
+        permission: Permission::CreateTickets,
+        denied_status: 401,
+        denied_message: "API key not authorized",
+        action: Action::CreateTicket,
+        summary: "Create a ticket (core's create, plus Markdown, department, parent ticket, priority, due date, SLA, agent and team; attachments checked by content)",
+        ident_name: None,
+    },
     Route {
         endpoint: "tickets-get",
         methods: &["GET"],
@@ -241,6 +259,11 @@ impl PartialEq for Route {
 }
 impl Eq for Route {}
 
+/// The routes answered by a deployed `api/<endpoint>.php` entry script.
+pub fn scripts() -> impl Iterator<Item = &'static Route> {
+    ROUTES.iter().filter(|r| r.shape != PathShape::Dispatched)
+}
+
 /// The route of an endpoint name.
 pub fn route_for(endpoint: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|r| r.endpoint == endpoint)
@@ -275,7 +298,7 @@ pub fn resolve(req: &Request) -> Result<Matched> {
 /// Splits PATH_INFO into identifier and format for a shape; `None` when it does not fit.
 pub fn parse_path(shape: PathShape, path: &str) -> Option<(Option<String>, Format)> {
     match shape {
-        PathShape::SuffixOnly => {
+        PathShape::SuffixOnly | PathShape::Dispatched => {
             let rest = path.strip_prefix('/').unwrap_or(path);
             if path.is_empty() {
                 return Some((None, Format::Json));
@@ -402,7 +425,11 @@ mod tests {
     fn every_route_has_a_unique_endpoint_and_methods() {
         for (i, r) in ROUTES.iter().enumerate() {
             assert!(!r.methods.is_empty());
-            assert!(r.endpoint.starts_with("tickets-"));
+            assert!(
+                r.endpoint.starts_with("tickets-") || r.shape == PathShape::Dispatched,
+                "{}",
+                r.endpoint
+            );
             assert!(ROUTES[i + 1..].iter().all(|o| o.endpoint != r.endpoint));
         }
     }

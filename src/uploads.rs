@@ -445,6 +445,18 @@ pub fn parse_data_uri(s: &str) -> Option<(String, bool, &str)> {
     Some((mime, base64, payload))
 }
 
+/// A whole `data:` URI decoded: its MIME type and content; `None` when `s` is not one or its
+/// payload is malformed.
+pub fn decode_data_uri(s: &str) -> Option<(String, Vec<u8>)> {
+    let (mime, base64, payload) = parse_data_uri(s)?;
+    let encoding = if base64 {
+        Encoding::Base64
+    } else {
+        Encoding::Percent
+    };
+    Some((mime, decode(encoding, payload)?))
+}
+
 /// Cleans a client-supplied file name: drops any directory part (`/` or `\`), control and
 /// bidirectional-override characters and characters reserved in file names, leading dots,
 /// collapses blanks, and caps it at 255 bytes keeping the extension. `None` when nothing is left.

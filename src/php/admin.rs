@@ -14,7 +14,6 @@ use ext_php_rs::zend::ce;
 use crate::auth::Permission;
 use crate::db::MysqlStore;
 use crate::error::ApiError;
-use crate::routes::ROUTES;
 use crate::{deploy, schema};
 
 use super::convert;
@@ -49,7 +48,7 @@ pub fn osticket_api_version() -> &'static str {
 #[php_function]
 #[php(name = "osticket_api_endpoints")]
 pub fn osticket_api_endpoints() -> Vec<&'static str> {
-    ROUTES.iter().map(|r| r.endpoint).collect()
+    crate::routes::scripts().map(|r| r.endpoint).collect()
 }
 
 /// Adds the permission columns to `<prefix>api_key` where missing; returns what was done.

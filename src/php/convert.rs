@@ -75,7 +75,7 @@ pub fn command(cmd: &Cmd) -> Zval {
         Cmd::Map(entries) => {
             let mut ht = ZendHashTable::with_capacity(u32::try_from(entries.len()).unwrap_or(0));
             for (key, value) in entries {
-                let _ = ht.insert(*key, command(value));
+                let _ = ht.insert(key.as_ref(), command(value));
             }
             zv.set_hashtable(ht);
         }

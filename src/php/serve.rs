@@ -83,6 +83,7 @@ pub fn osticket_api_complete(command: &ZendHashTable, result: &ZendHashTable) ->
     let outcome = if convert::get_bool(result, "ok") {
         Outcome::Done {
             number: convert::get_text(result, "number").unwrap_or_default(),
+            ticket_id: result.get("ticket_id").and_then(Zval::long).unwrap_or(0),
         }
     } else {
         Outcome::Failed {

@@ -4,9 +4,12 @@
 //! HTTP answer. This module must not import `ext_php_rs` or `mysql`.
 
 pub mod body;
+pub mod create;
 pub mod links;
 pub mod resolve;
 pub mod update;
+
+use std::borrow::Cow;
 
 use crate::error::ApiError;
 use crate::render::{Format, Node};
@@ -28,7 +31,7 @@ pub enum Cmd {
     /// A list (a PHP list).
     List(Vec<Cmd>),
     /// A map with ordered keys (a PHP array with string keys).
-    Map(Vec<(&'static str, Cmd)>),
+    Map(Vec<(Cow<'static, str>, Cmd)>),
 }
 
 impl Cmd {
@@ -38,9 +41,9 @@ impl Cmd {
     }
 
     /// The map with one more entry.
-    pub fn with(mut self, key: &'static str, value: impl Into<Cmd>) -> Cmd {
+    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Cmd>) -> Cmd {
         if let Cmd::Map(entries) = &mut self {
-            entries.push((key, value.into()));
+            entries.push((key.into(), value.into()));
         }
         self
     }
@@ -87,6 +90,8 @@ pub enum Success {
     Number,
     /// `201 text/plain` with the new ticket's number (core's create answer).
     Created,
+    /// `201` JSON `{"number", "ticket_id"}` (a create whose client accepts JSON).
+    CreatedJson,
     /// A rendered body in the request's format, status 200.
     Body(Node),
 }
@@ -108,6 +113,7 @@ impl Write {
         let (kind, body) = match self.success {
             Success::Number => ("number", Cmd::Null),
             Success::Created => ("created", Cmd::Null),
+            Success::CreatedJson => ("created_json", Cmd::Null),
             Success::Body(node) => (
                 "body",
                 Cmd::Bytes(crate::render::encode(&node, self.format)),
@@ -133,6 +139,8 @@ pub enum Outcome {
     Done {
         /// The ticket's number.
         number: String,
+        /// The ticket's id.
+        ticket_id: i64,
     },
     /// Refused or failed.
     Failed {
@@ -151,9 +159,16 @@ pub enum Outcome {
 /// the adapter.
 pub fn complete(answer: &str, answer_body: &[u8], format: Format, outcome: Outcome) -> Response {
     match outcome {
-        Outcome::Done { number } => match answer {
+        Outcome::Done { number, ticket_id } => match answer {
             "number" => Response::plain(200, &number),
             "created" => Response::plain(201, &number),
+            "created_json" => Response::with_status(
+                201,
+                &Node::map(2)
+                    .with("number", number)
+                    .with("ticket_id", ticket_id),
+                Format::Json,
+            ),
             _ => Response {
                 status: 200,
                 headers: vec![("Content-Type", format.content_type().to_owned())],
@@ -207,12 +222,18 @@ mod tests {
     fn success_answers_keep_the_original_shapes() {
         let done = || Outcome::Done {
             number: "123456".into(),
+            ticket_id: 7,
         };
         let r = complete("number", b"", Format::Json, done());
         assert_eq!((r.status, r.bytes()), (200, Some(&b"123456"[..])));
         assert_eq!(r.header("Content-Type"), Some("text/plain; charset=UTF-8"));
         let r = complete("created", b"", Format::Json, done());
-        assert_eq!(r.status, 201);
+        assert_eq!((r.status, r.bytes()), (201, Some(&b"123456"[..])));
+        let r = complete("created_json", b"", Format::Xml, done());
+        assert_eq!(
+            (r.status, r.bytes()),
+            (201, Some(&br#"{"number":"123456","ticket_id":7}"#[..]))
+        );
         let r = complete("body", b"{\"success\":true}", Format::Json, done());
         assert_eq!(
             (r.status, r.bytes()),

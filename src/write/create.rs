@@ -1,0 +1,273 @@
+//! `POST /api/tickets.json|xml` (the plugin's route on osTicket's API dispatcher, shadowing
+//! core's): what core's create accepts, plus `format`, `departmentId`, `parentTicketNumber`,
+//! `priority`, `dueDate`, `slaId`, `staffId` and `teamId`. Everything is checked here; the
+//! adapter then calls `Ticket::create()` with the variables core's API would hand it, so
+//! numbering, filters, auto-responses, alerts and signals stay osTicket's.
+
+use serde_json::Value;
+
+use super::body::{self, Fields};
+use super::resolve;
+use super::update::{attachments_cmd, due_date, format_field, parent};
+use super::Cmd;
+use crate::error::{ApiError, Result};
+use crate::markdown::{self, BodyFormat};
+use crate::sql::{Store, Tables};
+use crate::uploads::{self, Policy};
+
+/// Keys this module reads itself; every other field goes to `Ticket::create()` as core's API
+/// would pass it (custom form fields, `phone`, `ip`, ...).
+const OWN: &[&str] = &[
+    "name",
+    "email",
+    "subject",
+    "message",
+    "format",
+    "alert",
+    "autorespond",
+    "source",
+    "topicId",
+    "priorityId",
+    "priority",
+    "departmentId",
+    "deptId",
+    "parentTicketNumber",
+    "dueDate",
+    "slaId",
+    "staffId",
+    "teamId",
+    "attachments",
+];
+
+/// Sources osTicket knows (`Ticket::getSources()`).
+const SOURCES: &[&str] = &["Web", "Email", "Phone", "API", "Other"];
+
+fn required(fields: &Fields, name: &str) -> Result<String> {
+    match body::text(fields, name)?.map(|s| s.trim().to_owned()) {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(ApiError::invalid_field(
+            "missing_field",
+            name,
+            format!("{name} is required"),
+        )),
+    }
+}
+
+/// The message as osTicket stores it: `(body, "html"|"text")`. With `format` the body is
+/// rendered (Markdown) and sanitised; without it core's rules hold: plain text, or an RFC 2397
+/// `data:` URI (`text/html` gives HTML, sanitised here).
+pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
+    let raw = required(fields, "message")?;
+    if fields.get("format").is_some_and(|v| !v.is_null()) {
+        let format = format_field(fields, "format")?;
+        let html = markdown::render(&raw, format);
+        return Ok(match format {
+            BodyFormat::Text => (raw, "text"),
+            _ => (html, "html"),
+        });
+    }
+    if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
+        let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                "invalid_message",
+                "message",
+                "message is not a valid data: URI",
+            )
+        })?;
+        let text = String::from_utf8(data).map_err(|_| {
+            ApiError::invalid_field("invalid_message", "message", "message is not UTF-8 text")
+        })?;
+        return Ok(if mime == "text/html" {
+            (markdown::sanitize_html(&text), "html")
+        } else {
+            (text, "text")
+        });
+    }
+    Ok((raw, "text"))
+}
+
+fn email_ok(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Validates a create request and returns the command.
+pub fn build(
+    store: &mut dyn Store,
+    tables: &Tables,
+    fields: &Fields,
+    policy: &Policy,
+) -> Result<Cmd> {
+    let name = required(fields, "name")?;
+    let email = required(fields, "email")?;
+    if !email_ok(&email) {
+        return Err(ApiError::invalid_field(
+            "invalid_email",
+            "email",
+            "Valid email address required",
+        ));
+    }
+    let subject = required(fields, "subject")?;
+    let (body_html, body_type) = message(fields)?;
+    let alert = body::flag(fields, "alert")?.unwrap_or(true);
+    let autorespond = body::flag(fields, "autorespond")?.unwrap_or(true);
+    let source = match body::text(fields, "source")? {
+        None => "API".to_owned(),
+        Some(s) => SOURCES
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(s.trim()))
+            .map(|k| (*k).to_owned())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "invalid_source",
+                    "source",
+                    "Invalid source: use Web, Email, Phone, API or Other",
+                )
+            })?,
+    };
+    let mut data = Cmd::map()
+        .with("name", name)
+        .with("email", email)
+        .with("subject", subject)
+        .with("message", body_html)
+        .with("message_type", body_type);
+    if let Some(raw) = body::ident(fields, "topicId")?.filter(|r| !r.is_empty() && r != "0") {
+        data = data.with("topicId", resolve::topic(store, tables, "topicId", &raw)?);
+    }
+    let prio = match body::ident(fields, "priority")? {
+        Some(p) => Some(("priority", p)),
+        None => body::ident(fields, "priorityId")?.map(|p| ("priorityId", p)),
+    };
+    if let Some((field, raw)) = prio.filter(|(_, r)| !r.is_empty()) {
+        data = data.with("priorityId", resolve::priority(store, tables, field, &raw)?);
+    }
+    for (key, value) in fields {
+        if OWN.contains(&key.as_str()) {
+            continue;
+        }
+        let v = match value {
+            Value::Null => continue,
+            Value::String(s) => Cmd::Str(s.clone()),
+            Value::Bool(b) => Cmd::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Cmd::Int(i),
+                None => Cmd::Str(n.to_string()),
+            },
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "invalid_type",
+                    key.as_str(),
+                    format!("{key} must be a string or a number"),
+                ))
+            }
+        };
+        data = data.with(key.clone(), v);
+    }
+    let mut cmd = Cmd::map()
+        .with("op", "create")
+        .with("source", source)
+        .with("alert", alert)
+        .with("autorespond", autorespond);
+    let dept = body::ident(fields, "departmentId")?.or(body::ident(fields, "deptId")?);
+    if let Some(raw) = dept.filter(|r| !r.is_empty()) {
+        cmd = cmd.with(
+            "dept_id",
+            resolve::department(store, tables, "departmentId", &raw)?,
+        );
+    }
+    if let Some(raw) = body::ident(fields, "parentTicketNumber")?.filter(|r| !r.is_empty()) {
+        cmd = cmd.with("parent_id", parent(store, tables, None, &raw)?);
+    }
+    if let Some(raw) = body::ident(fields, "slaId")?.filter(|r| !r.is_empty() && r != "0") {
+        cmd = cmd.with("sla_id", resolve::sla(store, tables, "slaId", &raw)?);
+    }
+    if let Some(raw) = body::ident(fields, "staffId")?.filter(|r| !r.is_empty() && r != "0") {
+        cmd = cmd.with("staff_id", resolve::staff(store, tables, "staffId", &raw)?);
+    }
+    if let Some(raw) = body::ident(fields, "teamId")?.filter(|r| !r.is_empty() && r != "0") {
+        cmd = cmd.with("team_id", resolve::team(store, tables, "teamId", &raw)?);
+    }
+    match fields.get("dueDate") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => {
+            if let Some((due, utc)) = due_date(Some(s))? {
+                cmd = cmd.with("due", due).with("due_utc", utc);
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "invalid_type",
+                "dueDate",
+                "dueDate must be a string or null",
+            ))
+        }
+    }
+    let files = match fields.get("attachments") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => uploads::parse_attachments(v, "attachments", policy)?,
+    };
+    Ok(cmd
+        .with("data", data)
+        .with("attachments", attachments_cmd(files)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(json: &str) -> Fields {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn messages_follow_core_unless_a_format_is_given() {
+        let m = |j: &str| message(&fields(j)).unwrap();
+        assert_eq!(m(r#"{"message":"a <b>"}"#), ("a <b>".into(), "text"));
+        assert_eq!(
+            m(r#"{"message":"data:text/html,<p>x</p><script>y</script>"}"#),
+            ("<p>x</p>".into(), "html")
+        );
+        assert_eq!(
+            m(r#"{"message":"data:text/plain;base64,aGVsbG8="}"#),
+            ("hello".into(), "text")
+        );
+        assert_eq!(
+            m(r#"{"message":"**hi**","format":"markdown"}"#),
+            ("<p><strong>hi</strong></p>\n".into(), "html")
+        );
+        assert_eq!(
+            m(r#"{"message":"<i>x</i>","format":"html"}"#),
+            ("<i>x</i>".into(), "html")
+        );
+        assert_eq!(
+            m(r#"{"message":"a\nb","format":"text"}"#),
+            ("a\nb".into(), "text")
+        );
+        assert_eq!(
+            message(&fields(r#"{"message":"x","format":"rtf"}"#))
+                .unwrap_err()
+                .message(),
+            "Invalid format. Allowed: markdown, html, text"
+        );
+        assert_eq!(
+            message(&fields(r#"{"message":"  "}"#)).unwrap_err().field(),
+            Some("message")
+        );
+    }
+
+    #[test]
+    fn email_addresses_are_checked() {
+        for ok in ["a@b.co", "first.last+tag@example.org"] {
+            assert!(email_ok(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a b@c.de", "a@b.co."] {
+            assert!(!email_ok(bad), "{bad}");
+        }
+    }
+}
