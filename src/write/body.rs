@@ -1,5 +1,5 @@
-//! Request bodies of the write endpoints: a JSON object (any `Content-Type` containing `json`), or
-//! form fields (`application/x-www-form-urlencoded`, which the original accepted through `$_POST`).
+//! Request bodies of the write endpoints: a JSON object (any `Content-Type` containing `json`), an
+//! XML document (osTicket core's XML create format, see [`super::xml`]), or form fields (`application/x-www-form-urlencoded`, which the original accepted through `$_POST`).
 //! The original's messages are kept (`Invalid JSON: …`, `No data provided in JSON body`, `No data
 //! provided`); what made it crash (a scalar body, a field of the wrong type) is a 400 here.
 
@@ -37,7 +37,11 @@ pub fn parse(req: &Request) -> Result<Fields> {
             .map(|(k, v)| (k, Value::String(v)))
             .collect());
     }
-    if !ctype.contains("json") && !req.body.iter().any(|b| !b.is_ascii_whitespace()) {
+    let first = req.body.iter().find(|b| !b.is_ascii_whitespace());
+    if ctype.contains("xml") || (!ctype.contains("json") && first == Some(&b'<')) {
+        return super::xml::parse(&req.body);
+    }
+    if !ctype.contains("json") && first.is_none() {
         return Err(ApiError::invalid("no_data", "No data provided"));
     }
     let value: Value = serde_json::from_slice(&req.body).map_err(|e| {

@@ -8,6 +8,7 @@ pub mod create;
 pub mod links;
 pub mod resolve;
 pub mod update;
+pub mod xml;
 
 use std::borrow::Cow;
 
