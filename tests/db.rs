@@ -844,6 +844,56 @@ mod stats {
         );
         assert_eq!(stats(b"since=yesterday").status, 400);
     }
+
+    /// Statistics of an unchanged ticket table come from the worker's cache; any change of the
+    /// table (here a status change and a delete) is seen at once.
+    #[test]
+    fn cached_statistics_follow_every_change() {
+        let Some(db) = database("ost_") else { return };
+        let run = |db: &TestDb| {
+            let mut store = Counting {
+                inner: db.store(),
+                ran: 0,
+            };
+            let r = handle(&with_query("tickets-stats", b"", ALL), &db.cfg, &mut store);
+            assert_eq!(r.status, 200, "{}", body(&r));
+            (
+                json(&r)["closed"].as_i64().unwrap(),
+                json(&r)["total"].as_i64().unwrap(),
+                store.ran,
+            )
+        };
+        let change = |db: &TestDb, sql: &str| {
+            db.store()
+                .execute(&Query::new(sql.to_owned(), vec![]))
+                .unwrap();
+            // UPDATE_TIME has a resolution of a second: results within the second of a change
+            // are not cached, so wait for the next one to see the cache at work.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        };
+        change(&db, "UPDATE ost_ticket SET isoverdue = isoverdue WHERE 0");
+        let (closed, total, first) = run(&db);
+        assert_eq!((closed, total), (1, 6));
+        let (_, _, cached) = run(&db);
+        assert_eq!(cached, first - 1, "the aggregate query is not run again");
+        change(
+            &db,
+            "UPDATE ost_ticket SET status_id = 3 WHERE number = '100001'",
+        );
+        let (closed, total, ran) = run(&db);
+        assert_eq!(
+            (closed, total, ran),
+            (2, 6, first),
+            "a status change is counted"
+        );
+        change(&db, "DELETE FROM ost_ticket WHERE number = '100001'");
+        let (closed, total, _) = run(&db);
+        assert_eq!(
+            (closed, total),
+            (1, 5),
+            "a deleted ticket is gone from the counts"
+        );
+    }
 }
 
 mod search {
