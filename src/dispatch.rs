@@ -63,6 +63,10 @@ fn write(
     matched: &routes::Matched,
 ) -> Result<Handled> {
     let ident = matched.ident.as_deref().unwrap_or_default();
+    // Create checks the key first, as osTicket core does.
+    if matched.route.action == Action::CreateTicket {
+        auth::authenticate(store, &cfg.tables, req)?.require(matched.route)?;
+    }
     // As the original: the body is read (and childId checked) before the key.
     let fields = match matched.route.action {
         Action::UpdateTicket | Action::SubticketCreate | Action::CreateTicket => {
@@ -74,8 +78,9 @@ fn write(
         (Action::SubticketCreate, Some(f)) => Some(links::child_field(f)?),
         _ => None,
     };
-    let key = auth::authenticate(store, &cfg.tables, req)?;
-    key.require(matched.route)?;
+    if matched.route.action != Action::CreateTicket {
+        auth::authenticate(store, &cfg.tables, req)?.require(matched.route)?;
+    }
     let (command, success) = match (matched.route.action, fields) {
         (Action::UpdateTicket, Some(fields)) => {
             let (t, steps) = update::build(store, &cfg.tables, ident, &fields, &cfg.upload_policy)?;

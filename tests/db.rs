@@ -605,7 +605,7 @@ mod statuses {
 mod download {
     use super::*;
 
-    fn pixel_png() -> Vec<u8> {
+    pub(super) fn pixel_png() -> Vec<u8> {
         (0..PIXEL_PNG_HEX.len() / 2)
             .map(|i| u8::from_str_radix(&PIXEL_PNG_HEX[2 * i..2 * i + 2], 16).unwrap())
             .collect()
@@ -1085,4 +1085,377 @@ fn table_prefix_is_honoured() {
         request("GET", "tickets-get", b"/100001.json", Some(ALL)),
     );
     assert_error(&r, 500, "Database error");
+}
+
+/// The write path up to the command: everything is resolved and validated against the database
+/// (the command is applied by the plugin's adapter, tested on real osTicket).
+mod writes {
+    use super::*;
+    use osticket_api::dispatch::{handle as handle_write, Handled};
+    use osticket_api::write::Cmd;
+
+    fn write(db: &TestDb, method: &str, endpoint: &str, path: &[u8], body: &str) -> Handled {
+        let req = Request {
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+            ..request(method, endpoint, path, Some(ALL))
+        };
+        handle_write(&req, &db.cfg, &mut db.store())
+    }
+
+    fn command(h: Handled) -> Cmd {
+        match h {
+            Handled::Apply(c) => c,
+            Handled::Respond(r) => panic!("expected a command, got {} {}", r.status, body(&r)),
+        }
+    }
+
+    fn error(h: Handled) -> (u16, serde_json::Value) {
+        match h {
+            Handled::Respond(r) => (r.status, json(&r)),
+            Handled::Apply(c) => panic!("expected an error, got a command {c:?}"),
+        }
+    }
+
+    fn int(c: &Cmd, key: &str) -> i64 {
+        match c.get(key) {
+            Some(Cmd::Int(i)) => *i,
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+
+    fn steps(c: &Cmd) -> Vec<&Cmd> {
+        match c.get("steps") {
+            Some(Cmd::List(l)) => l.iter().collect(),
+            other => panic!("steps: {other:?}"),
+        }
+    }
+
+    fn name(step: &Cmd) -> &str {
+        match step.get("do") {
+            Some(Cmd::Str(s)) => s,
+            other => panic!("do: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn update_resolves_names_and_keeps_only_changes_in_order() {
+        let Some(db) = database("ost_") else { return };
+        let c = command(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            r#"{"noteTitle":"T","note":"**hi**","dueDate":"2030-01-31T17:30:00+01:00",
+                "priority":"low","staffId":"ada","teamId":"Night Shift","slaId":"Default SLA",
+                "statusId":"Closed","departmentId":"Parent Dept / Sales & Support / Ünits <2>"}"#,
+        ));
+        assert_eq!(int(&c, "ticket_id"), 1);
+        let s = steps(&c);
+        let names: Vec<&str> = s.iter().map(|s| name(s)).collect();
+        // SLA 1 is the ticket's already: no step.
+        assert_eq!(
+            names,
+            ["transfer", "status", "staff", "team", "priority", "due", "note"]
+        );
+        assert_eq!(int(s[0], "dept_id"), 3);
+        assert_eq!(int(s[1], "status_id"), 3);
+        assert_eq!(int(s[2], "staff_id"), 1);
+        assert_eq!(int(s[4], "priority_id"), 1);
+        assert_eq!(
+            s[5].get("due"),
+            Some(&Cmd::Str("2030-01-31 16:30:00".into()))
+        );
+        assert_eq!(s[5].get("due_utc"), Some(&Cmd::Bool(true)));
+        assert_eq!(
+            s[6].get("body"),
+            Some(&Cmd::Str("<p><strong>hi</strong></p>\n".into()))
+        );
+        // Unassigning what is assigned; a change to nothing answers at once with the number.
+        let c = command(write(
+            &db,
+            "PUT",
+            "tickets-update",
+            b"/100005.json",
+            r#"{"staffId":null,"teamId":0}"#,
+        ));
+        let s = steps(&c);
+        assert_eq!((int(s[0], "staff_id"), int(s[1], "team_id")), (0, 0));
+        match write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            r#"{"statusId":1,"slaId":1}"#,
+        ) {
+            Handled::Respond(r) => assert_eq!((r.status, body(&r)), (200, "100001".into())),
+            Handled::Apply(c) => panic!("nothing to apply, got {c:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_updates_are_refused_before_anything_is_applied() {
+        let Some(db) = database("ost_") else { return };
+        let cases: &[(&str, u16, &str, &str)] = &[
+            (r#"{"departmentId":"Nope"}"#, 404, "departmentId", "Department 'Nope' not found"),
+            (r#"{"departmentId":99}"#, 404, "departmentId", "Department not found"),
+            (r#"{"topicId":"General Inquiry"}"#, 400, "topicId", "Help Topic is not active"),
+            (r#"{"statusId":"Gone"}"#, 404, "statusId", "Status 'Gone' not found"),
+            (r#"{"staffId":"nobody"}"#, 404, "staffId", "Staff member not found"),
+            (r#"{"teamId":"Day Shift"}"#, 404, "teamId", "Team 'Day Shift' not found"),
+            (r#"{"priority":"urgent"}"#, 404, "priority", "Priority 'urgent' not found"),
+            (r#"{"statusId":1.5}"#, 400, "statusId", "statusId must be a number or a string"),
+            (r#"{"dueDate":"tomorrow"}"#, 400, "dueDate", "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")"),
+            (r#"{"note":"x","noteFormat":"rtf"}"#, 400, "noteFormat", "Invalid format. Allowed: markdown, html, text"),
+            (r#"{"attachments":[{"a.txt":"data:text/plain,hi"}]}"#, 400, "attachments", "Attachments can only be added with a note or a reply"),
+            (r#"{"parentTicketNumber":"100001"}"#, 400, "parentTicketNumber", "Cannot link ticket to itself"),
+            (r#"{"parentTicketNumber":"100004"}"#, 400, "parentTicketNumber", "Parent ticket cannot be a child of another ticket"),
+            // A valid field before an invalid one changes nothing either: no command at all.
+            (r#"{"statusId":"Closed","staffId":"nobody"}"#, 404, "staffId", "Staff member not found"),
+        ];
+        for (body_json, status, field, message) in cases {
+            let (s, e) = error(write(
+                &db,
+                "PATCH",
+                "tickets-update",
+                b"/100001.json",
+                body_json,
+            ));
+            assert_eq!(
+                (s, e["field"].as_str(), e["message"].as_str()),
+                (*status, Some(*field), Some(*message)),
+                "{body_json}"
+            );
+        }
+        let (s, e) = error(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/1.json",
+            r#"{"statusId":1}"#,
+        ));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (404, Some("Ticket not found")),
+            "number only"
+        );
+        let (s, e) = error(write(&db, "PATCH", "tickets-update", b"/100001.json", "[1"));
+        assert_eq!(s, 400);
+        assert!(e["message"].as_str().unwrap().starts_with("Invalid JSON: "));
+    }
+
+    #[test]
+    fn the_helpdesk_attachment_settings_narrow_the_limits() {
+        let Some(db) = database("ost_") else { return };
+        let png = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            super::download::pixel_png(),
+        );
+        let note = |files: &str| format!(r#"{{"note":"see","attachments":[{files}]}}"#);
+        let txt = r#"{"a.txt":"data:text/plain,hello"}"#;
+        let img = format!(r#"{{"p.png":"data:image/png;base64,{png}"}}"#);
+        // Defaults: both accepted, the bytes in the command.
+        let c = command(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(&format!("{txt},{img}")),
+        ));
+        let files = match steps(&c)[0].get("attachments") {
+            Some(Cmd::List(l)) => l.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(files[0].get("data"), Some(&Cmd::Bytes(b"hello".to_vec())));
+        assert_eq!(files[1].get("type"), Some(&Cmd::Str("image/png".into())));
+        let set = |config: &str| {
+            db.store()
+                .execute(&Query::new(
+                    "REPLACE INTO ost_form_field (id, form_id, type, label, name, sort, configuration, created, updated) \
+                     VALUES (21, 2, 'thread', 'Issue Details', 'message', 2, ?, NOW(), NOW())".to_owned(),
+                    vec![osticket_api::sql::Param::Str(config.into())],
+                ))
+                .unwrap();
+        };
+        set(r#"{"attachments":false}"#);
+        let (s, e) = error(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(txt),
+        ));
+        assert_eq!((s, e["code"].as_str()), (403, Some("attachments_disabled")));
+        set(r#"{"attachments":true,"size":"4","max":"1","extensions":".txt, .pdf"}"#);
+        let (s, e) = error(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(txt),
+        ));
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (413, Some("attachment_too_large")),
+            "5 bytes over a 4-byte limit"
+        );
+        set(r#"{"attachments":true,"max":"1","extensions":".txt, .pdf"}"#);
+        let (s, _) = error(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(&format!("{txt},{txt}")),
+        ));
+        assert_eq!(s, 400, "one file at most");
+        let (s, e) = error(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(&img),
+        ));
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (415, Some("attachment_type_not_allowed"))
+        );
+        command(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            &note(txt),
+        ));
+    }
+
+    #[test]
+    fn delete_and_links_check_numbers_and_relations() {
+        let Some(db) = database("ost_") else { return };
+        let c = command(write(&db, "DELETE", "tickets-delete", b"/100003.json", ""));
+        assert_eq!(
+            (int(&c, "ticket_id"), c.get("op")),
+            (3, Some(&Cmd::Str("delete".into())))
+        );
+        // Numbers only: `3` is ticket 6's number; `2` is an internal id but no number.
+        let c = command(write(&db, "DELETE", "tickets-delete", b"/3.json", ""));
+        assert_eq!(int(&c, "ticket_id"), 6);
+        let (s, e) = error(write(&db, "DELETE", "tickets-delete", b"/2.json", ""));
+        assert_eq!((s, e["message"].as_str()), (404, Some("Ticket not found")));
+        let link = |parent: &[u8], child: &str| {
+            write(
+                &db,
+                "POST",
+                "tickets-subtickets-create",
+                parent,
+                &format!(r#"{{"childId":"{child}"}}"#),
+            )
+        };
+        let c = command(link(b"/100001.json", "100005"));
+        assert_eq!((int(&c, "parent_id"), int(&c, "child_id")), (1, 5));
+        let (s, e) = error(link(b"/100003.json", "100004"));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (409, Some("Subticket relationship already exists"))
+        );
+        let (s, e) = error(link(b"/100001.json", "100004"));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (409, Some("Child ticket already has a different parent"))
+        );
+        let (s, e) = error(link(b"/100001.json", "100001"));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (400, Some("Cannot link ticket to itself"))
+        );
+        let (s, e) = error(link(b"/100004.json", "100001"));
+        assert_eq!((s, e["code"].as_str()), (422, Some("parent_is_child")));
+        let (s, e) = error(write(
+            &db,
+            "DELETE",
+            "tickets-subtickets-unlink",
+            b"/100001.json",
+            "",
+        ));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (404, Some("Child has no parent to unlink"))
+        );
+        assert_eq!(
+            int(
+                &command(write(
+                    &db,
+                    "DELETE",
+                    "tickets-subtickets-unlink",
+                    b"/100004.json",
+                    ""
+                )),
+                "child_id"
+            ),
+            4
+        );
+    }
+
+    #[test]
+    fn create_checks_the_key_first_then_every_field() {
+        let Some(db) = database("ost_") else { return };
+        let create = |key: Option<&str>, body: &str| {
+            let req = Request {
+                content_type: Some("application/json".into()),
+                body: body.as_bytes().to_vec(),
+                ..request("POST", "tickets", b".json", key)
+            };
+            handle_write(&req, &db.cfg, &mut db.store())
+        };
+        let (s, e) = error(create(None, "not json"));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (401, Some("Valid API key required"))
+        );
+        let (s, e) = error(create(Some(READ), "{}"));
+        assert_eq!(
+            (s, e["message"].as_str()),
+            (401, Some("API key not authorized"))
+        );
+        let ok = r##"{"name":"Jo","email":"jo@example.com","subject":"Hi","message":"# Title","format":"md",
+                    "departmentId":"Support","priority":"High","phone":"555","parentTicketNumber":"100001"}"##;
+        let c = command(create(Some(ALL), ok));
+        assert_eq!((int(&c, "dept_id"), int(&c, "parent_id")), (1, 1));
+        let data = c.get("data").unwrap();
+        assert_eq!(
+            data.get("message"),
+            Some(&Cmd::Str("<h1>Title</h1>\n".into()))
+        );
+        assert_eq!(data.get("priorityId"), Some(&Cmd::Int(3)));
+        assert_eq!(
+            data.get("phone"),
+            Some(&Cmd::Str("555".into())),
+            "other fields go to osTicket"
+        );
+        for (bad, field) in [
+            (
+                r#"{"email":"jo@example.com","subject":"s","message":"m"}"#,
+                "name",
+            ),
+            (
+                r#"{"name":"Jo","email":"jo@","subject":"s","message":"m"}"#,
+                "email",
+            ),
+            (
+                r#"{"name":"Jo","email":"jo@example.com","subject":"s","message":"m","staffId":"nobody"}"#,
+                "staffId",
+            ),
+            (
+                r#"{"name":"Jo","email":"jo@example.com","subject":"s","message":"m","source":"Fax"}"#,
+                "source",
+            ),
+            (
+                r#"{"name":"Jo","email":"jo@example.com","subject":"s","message":"m","parentTicketNumber":"100004"}"#,
+                "parentTicketNumber",
+            ),
+        ] {
+            let (s, e) = error(create(Some(ALL), bad));
+            assert!(s == 400 || s == 404, "{bad}: {s}");
+            assert_eq!(e["field"].as_str(), Some(field), "{bad}");
+        }
+    }
 }

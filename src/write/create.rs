@@ -210,7 +210,11 @@ pub fn build(
     }
     let files = match fields.get("attachments") {
         None | Some(Value::Null) => Vec::new(),
-        Some(v) => uploads::parse_attachments(v, "attachments", policy)?,
+        Some(v) => uploads::parse_attachments(
+            v,
+            "attachments",
+            &resolve::attachment_policy(store, tables, policy)?,
+        )?,
     };
     Ok(cmd
         .with("data", data)

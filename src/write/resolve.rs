@@ -5,6 +5,7 @@
 use crate::error::{ApiError, Result};
 use crate::sql::{Param, Query, Row, Store, Tables};
 use crate::stats::{department_names, departments_query, resolve_department};
+use crate::uploads::Policy;
 
 /// A 404 about a request field.
 pub fn not_found(field: &str, message: String) -> ApiError {
@@ -299,4 +300,89 @@ pub fn ancestors(
         at = pid;
     }
     Ok(out)
+}
+
+/// The attachment limits of a write: the API's own (`base`: 5 files, 10 MB each, 50 MB) narrowed
+/// by the helpdesk's settings for the ticket form's message field, as osTicket's own API applies
+/// them: attachments switched off (403), its largest file size, most files and file types
+/// (`extensions`; the field's, else the helpdesk's "allowed file types").
+pub fn attachment_policy(store: &mut dyn Store, tables: &Tables, base: &Policy) -> Result<Policy> {
+    let setting = |key: &str| {
+        format!(
+            "(SELECT value FROM {} WHERE namespace = 'core' AND `key` = '{key}' LIMIT 1)",
+            tables.t("config")
+        )
+    };
+    let row = store.first(&Query::new(
+        format!(
+            "SELECT (SELECT f.configuration FROM {field} f JOIN {form} fo ON fo.id = f.form_id \
+             WHERE fo.type = 'T' AND f.name = 'message' ORDER BY f.id LIMIT 1), {}, {}, {}",
+            setting("allow_attachments"),
+            setting("max_file_size"),
+            setting("allowed_filetypes"),
+            field = tables.t("form_field"),
+            form = tables.t("form"),
+        ),
+        vec![],
+    ))?;
+    let Some(row) = row else {
+        return Ok(base.clone());
+    };
+    let field: serde_json::Value = row
+        .opt_text(0)
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let number = |v: &serde_json::Value| match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let enabled = match field.get("attachments") {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(v) => number(v).is_some_and(|n| n != 0),
+        // osTicket's default for the field: the helpdesk setting, itself true by default.
+        None => row
+            .opt_text(1)
+            .is_none_or(|v| !matches!(v.trim(), "0" | "" | "false")),
+    };
+    if !enabled {
+        return Err(ApiError::Invalid {
+            status: 403,
+            code: "attachments_disabled",
+            message: "This helpdesk does not accept attachments (the ticket form's message field)"
+                .into(),
+            field: Some("attachments".into()),
+        });
+    }
+    let mut policy = base.clone();
+    let size = field
+        .get("size")
+        .and_then(number)
+        .or_else(|| row.opt_text(2).and_then(|s| s.trim().parse().ok()))
+        .filter(|&n| n > 0);
+    if let Some(size) = size {
+        policy.max_file_size = policy.max_file_size.min(size);
+    }
+    if let Some(max) = field.get("max").and_then(number).filter(|&n| n > 0) {
+        policy.max_files = policy
+            .max_files
+            .min(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+    let extensions = field
+        .get("extensions")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| row.opt_text(3).filter(|s| !s.trim().is_empty()));
+    if let Some(list) = extensions {
+        let allowed: Vec<String> = list
+            .split([',', ' ', ';', '\n'])
+            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect();
+        if !allowed.is_empty() {
+            policy.allowed_extensions = Some(allowed);
+        }
+    }
+    Ok(policy)
 }

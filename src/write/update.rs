@@ -267,7 +267,11 @@ pub fn build(
                     "Attachments can only be added with a note or a reply",
                 ));
             }
-            Some(uploads::parse_attachments(v, "attachments", policy)?)
+            Some(uploads::parse_attachments(
+                v,
+                "attachments",
+                &resolve::attachment_policy(store, tables, policy)?,
+            )?)
         }
     };
     if let Some(html) = note {
