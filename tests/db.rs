@@ -1459,3 +1459,94 @@ mod writes {
         }
     }
 }
+
+/// Deep pages through checkpoints give exactly what `OFFSET` gives.
+#[test]
+fn deep_pages_through_checkpoints_match_plain_offsets() {
+    let Some(db) = database("ost_") else { return };
+    // 30,000 more tickets (MariaDB's sequence engine), some sharing a creation second.
+    db.store()
+        .execute(&Query::new(
+            "INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, sla_id, topic_id, \
+             staff_id, team_id, ip_address, source, isoverdue, isanswered, created, updated) \
+             SELECT 100 + seq, CONCAT('N', LPAD(seq, 6, '0')), 1, 1 + seq % 3, 1 + seq % 3, 1, 0, 0, 0, \
+             '', 'API', 0, 0, '2025-01-01' + INTERVAL (seq DIV 3) MINUTE, \
+             '2025-06-01' + INTERVAL (seq * 7919 % 30000) MINUTE FROM seq_1_to_30000"
+                .to_owned(),
+            vec![],
+        ))
+        .unwrap();
+    /// Records the SQL it runs.
+    struct Recording {
+        inner: MysqlStore,
+        sql: Vec<String>,
+    }
+    impl Store for Recording {
+        fn rows(&mut self, query: &Query) -> Result<Vec<Row>> {
+            self.sql.push(query.sql.clone());
+            self.inner.rows(query)
+        }
+        fn for_each(
+            &mut self,
+            query: &Query,
+            each: &mut dyn FnMut(Row) -> Result<()>,
+        ) -> Result<()> {
+            self.sql.push(query.sql.clone());
+            self.inner.for_each(query, each)
+        }
+        fn execute(&mut self, query: &Query) -> Result<u64> {
+            self.inner.execute(query)
+        }
+    }
+    let seeks = std::cell::Cell::new(0);
+    let ids = |q: &str, quiet: i64| -> Vec<i64> {
+        let query = osticket_api::request::parse_query(q.as_bytes()).unwrap();
+        let mut store = Recording {
+            inner: db.store(),
+            sql: Vec::new(),
+        };
+        let page =
+            osticket_api::search::search_with(&mut store, &db.cfg.tables, &query, quiet).unwrap();
+        if store
+            .sql
+            .iter()
+            .any(|s| s.contains("AND t.ticket_id <") || s.contains("AND t.ticket_id >"))
+        {
+            seeks.set(seeks.get() + 1);
+        }
+        match page.items {
+            osticket_api::render::Node::List(items) => items
+                .iter()
+                .map(|i| match i.get("id") {
+                    Some(osticket_api::render::Node::Int(id)) => *id,
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for q in [
+        "offset=10000&limit=7",
+        "offset=19999&limit=3",
+        "offset=25003&limit=100",
+        "offset=29990&limit=50",
+        "offset=10000&limit=5&sort=updated",
+        "offset=12345&limit=5&sort=number",
+        "offset=12345&limit=5&sort=number&order=desc",
+        "offset=10001&limit=5&state=open&sort=created&order=asc",
+        "offset=10001&limit=5&department=1",
+    ] {
+        // The same tickets through another cache key (a filter that keeps every ticket), and
+        // never quiet enough for checkpoints: the plain OFFSET.
+        let plain = ids(&format!("{q}&created_from=1970-01-01"), i64::MAX);
+        assert!(!plain.is_empty(), "{q}");
+        assert_eq!(ids(q, 0), plain, "{q}: first walk");
+        assert_eq!(ids(q, 0), plain, "{q}: from the checkpoints");
+    }
+    assert_eq!(
+        seeks.get(),
+        18,
+        "every deep page with checkpoints is a seek"
+    );
+}
