@@ -370,11 +370,13 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 ));
             }
             s.conds.push(format!(
-                "t.ticket_id IN (SELECT x.object_id FROM {search} x WHERE x.object_type = 'T' \
-                 AND MATCH(x.title, x.content) AGAINST (?) \
+                // The UNION sits in a derived table: MariaDB then runs each MATCH once instead
+                // of once per ticket (an IN over a bare UNION is a dependent subquery).
+                "t.ticket_id IN (SELECT ft.id FROM (SELECT x.object_id AS id FROM {search} x \
+                 WHERE x.object_type = 'T' AND MATCH(x.title, x.content) AGAINST (?) \
                  UNION SELECT th.object_id FROM {search} x JOIN {entry} e ON e.id = x.object_id \
                  JOIN {thread} th ON th.id = e.thread_id AND th.object_type = 'T' \
-                 WHERE x.object_type = 'H' AND MATCH(x.title, x.content) AGAINST (?))",
+                 WHERE x.object_type = 'H' AND MATCH(x.title, x.content) AGAINST (?)) ft)",
                 search = tables.t("_search"),
                 entry = tables.t("thread_entry"),
                 thread = tables.t("thread"),
