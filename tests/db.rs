@@ -1007,6 +1007,45 @@ mod search {
         }
         assert_eq!(search(b"query=x&mode=fulltext").status, 501);
     }
+
+    #[test]
+    fn full_text_mode_finds_subjects_and_thread_bodies_through_osticket_index() {
+        let Some(db) = database("ost_") else { return };
+        let mut store = db.store();
+        for sql in [
+            "CREATE TABLE ost__search (object_type varchar(8) NOT NULL, object_id int(11) unsigned NOT NULL, \
+             title text, content text, PRIMARY KEY (object_type, object_id), FULLTEXT KEY search (title, content)) \
+             ENGINE=InnoDB",
+            // osTicket's rows: 'T' tickets (number + subject), 'H' thread entries, 'U' users.
+            "INSERT INTO ost__search VALUES ('T', 1, '100001 Printer on fire', ''), \
+             ('H', 6, '', 'the toner smells like a printer'), ('H', 3, '', 'nothing here'), \
+             ('U', 1, 'Printer Person', ''), ('H', 8, '', 'zebra'), ('T', 5, '100005 zebra crossing', '')",
+        ] {
+            store.execute(&Query::new(sql.to_owned(), vec![])).unwrap();
+        }
+        let ids = |q: &[u8]| -> Vec<i64> {
+            let r = db.send(with_query("tickets-search", q, ALL));
+            assert_eq!(r.status, 200, "{}", body(&r));
+            let mut ids: Vec<i64> = json(&r)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect();
+            ids.sort();
+            ids
+        };
+        // Ticket 1 by its subject, ticket 3 by an entry of its thread; the user row counts for nothing.
+        assert_eq!(ids(b"query=printer&mode=fulltext"), [1, 3]);
+        // Subject and body of the same ticket (5): listed once.
+        assert_eq!(ids(b"query=zebra&mode=fulltext"), [5]);
+        assert_eq!(
+            ids(b"query=printer&mode=fulltext&state=closed"),
+            Vec::<i64>::new()
+        );
+        // The subject mode does not read bodies.
+        assert_eq!(ids(b"query=toner"), Vec::<i64>::new());
+    }
 }
 
 mod plugin_schema {
