@@ -319,7 +319,6 @@ final class ApiEndpointsWriter
         return null;
     }
 
-    /** The due date; a future one clears the overdue flag, null clears the due date. */
     /**
      * A due date as osTicket stores it (database time): from UTC, or from the helpdesk's time
      * zone when the client gave no offset.
@@ -334,9 +333,14 @@ final class ApiEndpointsWriter
         return $date->setTimezone(new DateTimeZone($cfg->getDbTimezone()))->format('Y-m-d H:i:s');
     }
 
+    /** The due date; a future one clears the overdue flag, null clears the due date. */
     private static function due(Ticket $ticket, ?string $due): ?array
     {
         $old = $ticket->getDueDate();
+        if ($old === $due) {
+            // The date it has already: the extension cannot tell (the time zone is converted here).
+            return null;
+        }
         $ticket->duedate = $due;
         if ($due !== null && $ticket->isOverdue() && Misc::db2gmtime($due) > Misc::gmtime()) {
             $ticket->clearOverdue(false);

@@ -7,8 +7,10 @@
 # Stages: Debian packages, debug build of the extension, static checks (rustfmt, clippy, php -l,
 # phpcs), the private stack (scripts/stack.sh), cargo test (unit + database tests), PHPUnit tests in
 # tests/php/, the HTTP suite (tests/http/run.sh) and, when OSTICKET_SRC is set, the real-osTicket suite
-# (tests/osticket/run.sh). Later stages still run after a failure where that makes sense; a table at
-# the end shows every stage's result, and the exit status is non-zero if any stage failed.
+# (tests/osticket/run.sh: the HTTP suite against osTicket 1.18, the write adapter's checks in
+# tests/osticket/writer-check.php, the plugin lifecycle). Later stages still run after a failure where
+# that makes sense; a table at the end shows every stage's result and every suite's count line, and the
+# exit status is non-zero if any stage failed.
 #
 # Environment (besides the settings in scripts/lib.sh):
 #   KEEP_STACK=1       leave MariaDB, php-fpm and nginx running afterwards (default: stop them)
@@ -252,9 +254,12 @@ stage_phpunit() {
   return "$rc"
 }
 
-# run_suite_script NAME SCRIPT LOG: run a suite's own runner, keep its output, note its summary line.
+# run_suite_script NAME SCRIPT LOG [EXPECTED...]: run a suite's own runner, keep its output, note its
+# summary line. Each EXPECTED is the prefix of a count line the suite must print ("<prefix>: N passed,
+# N failed"); a missing one counts as a failure (a part of the suite that silently did not run).
 run_suite_script() {
-  local name="$1" script="$2" log="$3" rc line counted=()
+  local name="$1" script="$2" log="$3" rc line counted=() expected
+  shift 3
   bash "$script" </dev/null 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   line="$(last_summary_line "$log")"
@@ -268,6 +273,13 @@ run_suite_script() {
     SUMMARIES+=("$name: $NOTE")
     [ "$rc" -eq 0 ] && rc=1
   fi
+  for expected in "$@"; do
+    if ! printf '%s\n' "${counted[@]}" | grep -qF -- "$expected: "; then
+      echo "$name: no '$expected: N passed, N failed' line in its output"
+      SUMMARIES+=("$expected: 0 passed, 1 failed (no count line in the output)")
+      [ "$rc" -eq 0 ] && rc=1
+    fi
+  done
   return "$rc"
 }
 
@@ -307,7 +319,9 @@ stage_osticket() {
     return
   }
   export OSTICKET_SRC
-  run_suite_script "real-osTicket suite" tests/osticket/run.sh "$REPORT_DIR/osticket-suite.log"
+  # The HTTP suite against real osTicket, the write adapter's checks, the plugin lifecycle.
+  run_suite_script "real-osTicket suite" tests/osticket/run.sh "$REPORT_DIR/osticket-suite.log" \
+    "http (real-osticket)" "real-osticket writer" "real-osticket lifecycle"
 }
 
 stop_stack() {

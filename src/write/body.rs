@@ -60,9 +60,14 @@ pub fn parse(req: &Request) -> Result<Fields> {
     })?;
     match value {
         Value::Object(map) if !map.is_empty() => Ok(map),
-        Value::Object(_) | Value::Null | Value::Array(_) | Value::Bool(false) => Err(
-            ApiError::invalid("no_data", "No data provided in JSON body"),
-        ),
+        Value::Object(_) | Value::Null | Value::Bool(false) => Err(ApiError::invalid(
+            "no_data",
+            "No data provided in JSON body",
+        )),
+        Value::Array(ref a) if a.is_empty() => Err(ApiError::invalid(
+            "no_data",
+            "No data provided in JSON body",
+        )),
         Value::String(ref s) if s.is_empty() => Err(ApiError::invalid(
             "no_data",
             "No data provided in JSON body",
@@ -161,7 +166,7 @@ mod tests {
                 "{empty}"
             );
         }
-        for scalar in ["\"x\"", "5", "true"] {
+        for scalar in ["\"x\"", "5", "true", "[1]"] {
             assert_eq!(err(req(json, scalar)).0, 400, "{scalar}: not a 500");
         }
         assert_eq!(err(req(None, "")), (400, "No data provided".into()));

@@ -259,6 +259,7 @@ pub fn build(
     let alert = body::flag(fields, "alert")?.unwrap_or(true);
     let mut files = match fields.get("attachments") {
         None | Some(Value::Null) => None,
+        Some(Value::Array(a)) if a.is_empty() => None,
         Some(v) => {
             if note.is_none() && reply.is_none() {
                 return Err(ApiError::invalid_field(

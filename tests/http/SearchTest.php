@@ -34,6 +34,46 @@ final class SearchTest extends ApiTestCase
         $this->assertSame($sorted, $created, 'newest first by default');
     }
 
+    public function testTotalsAndLinksAcrossPages(): void
+    {
+        $all = (int) $this->get('/api/tickets-search.php?limit=100')['headers']['x-total-count'];
+        $this->assertGreaterThanOrEqual(3, $all);
+        // A full first page: counted (fewer than 10000 match), Link to the next page only.
+        $r = $this->get('/api/tickets-search.php?limit=1');
+        $this->assertCount(1, $this->assertJsonOk($r));
+        $this->assertSame((string) $all, $r['headers']['x-total-count']);
+        $this->assertStringContainsString('offset=1>; rel="next"', $r['headers']['link']);
+        $this->assertStringNotContainsString('rel="prev"', $r['headers']['link']);
+        // The last page: the total without a next link.
+        $r = $this->get('/api/tickets-search.php?limit=1&offset=' . ($all - 1));
+        $this->assertCount(1, $this->assertJsonOk($r));
+        $this->assertSame((string) $all, $r['headers']['x-total-count']);
+        $this->assertStringNotContainsString('rel="next"', $r['headers']['link']);
+        $this->assertStringContainsString('rel="prev"', $r['headers']['link']);
+        // Past the end: an empty list, still the right total.
+        $r = $this->get('/api/tickets-search.php?offset=' . ($all + 5));
+        $this->assertSame([], $this->assertJsonOk($r));
+        $this->assertSame((string) $all, $r['headers']['x-total-count']);
+    }
+
+    public function testQuerySearchIsCountedOnlyWhenCheapOrAskedFor(): void
+    {
+        $t = self::$fx['tickets']['open'];
+        $word = rawurlencode(substr($t['subject'], 0, 4));
+        $matches = count($this->numbers('query=' . $word . '&limit=100'));
+        $this->assertGreaterThanOrEqual(1, $matches);
+        $short = $this->get('/api/tickets-search.php?limit=100&query=' . $word);
+        $this->assertSame((string) $matches, $short['headers']['x-total-count'], 'a short page tells the total');
+        if ($matches > 1) {
+            $full = $this->get('/api/tickets-search.php?limit=1&query=' . $word);
+            $this->assertArrayNotHasKey('x-total-count', $full['headers']);
+            $this->assertStringContainsString('rel="next"', $full['headers']['link']);
+        }
+        $exact = $this->get('/api/tickets-search.php?limit=1&count=exact&query=' . $word);
+        $this->assertSame((string) $matches, $exact['headers']['x-total-count']);
+        $this->assertJsonError($this->get('/api/tickets-search.php?count=some'), 400, 'Invalid count: use exact or capped');
+    }
+
     public function testEveryUrlFormAnswers(): void
     {
         foreach (['', '.json', '/.json'] as $suffix) {

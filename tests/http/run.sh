@@ -17,6 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$REPO"
 
 NAME="${HTTP_SUITE_NAME:-standin}"
+# Which installation the tests talk to (WriteTest applies changes only on real osTicket).
+export HTTP_SUITE="$NAME"
 REPORT_DIR="${REPORT_DIR:-$STATE_DIR/reports}"
 mkdir -p "$REPORT_DIR"
 BASE="http://127.0.0.1:$HTTP_PORT"

@@ -143,6 +143,20 @@ $staffId = insert('staff', ['dept_id' => $support, 'username' => 'ada', 'firstna
 $team = insert('team', ['lead_id' => $staffId, 'name' => 'Night Shift', 'created' => $now, 'updated' => $now]);
 $topic = insert('help_topic', ['topic' => 'Ünits & Parts', 'dept_id' => $subDept, 'sla_id' => $sla, 'created' => $now,
     'updated' => $now]);
+// Switched-off objects no ticket uses (osTicket's flags: department without FLAG_ACTIVE 4, help topic
+// without FLAG_ACTIVE 2, SLA without FLAG_ACTIVE 1, team without FLAG_ENABLED 1; a locked agent).
+$retiredDept = insert('department', ['name' => 'Retired Dept', 'signature' => '', 'flags' => 0, 'created' => $now,
+    'updated' => $now]);
+$db->prepare("UPDATE `{$prefix}department` SET path = ? WHERE id = ?")->execute(["/{$retiredDept}/", $retiredDept]);
+insert('help_topic', ['topic' => 'Retired Topic', 'dept_id' => $parentDept, 'flags' => 0, 'created' => $now,
+    'updated' => $now]);
+insert('sla', ['name' => 'Retired SLA', 'grace_period' => 4, 'flags' => 2, 'created' => $now, 'updated' => $now]);
+insert('staff', ['dept_id' => $support, 'username' => 'gone', 'firstname' => 'Gone', 'lastname' => 'Away',
+    'email' => 'gone@example.com', 'isactive' => 0, 'created' => $now, 'updated' => $now]);
+insert('team', ['lead_id' => 0, 'name' => 'Disbanded Team', 'flags' => 0, 'created' => $now, 'updated' => $now]);
+$inactive = ['department' => 'Retired Dept', 'topic' => 'Retired Topic', 'sla' => 'Retired SLA', 'staff' => 'gone',
+    'team' => 'Disbanded Team'];
+
 foreach (
     ['default_dept_id' => (string) $support, 'default_priority_id' => (string) $priority['Normal'],
     'agent_name_format' => 'full', 'client_name_format' => 'original'] as $key => $value
@@ -294,6 +308,7 @@ $fixtures = [
         'sha256' => hash('sha256', $png), 'ticket' => 'open'],
     'foreign_file_id' => $foreign,
     'staff' => ['username' => 'ada', 'id' => $staffId],
+    'inactive' => $inactive,
 ];
 $dir = dirname($out);
 if (!is_dir($dir) && !mkdir($dir, 0755, true)) {

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The real-osTicket suite: installs osTicket 1.18 from $OSTICKET_SRC with its own web installer,
 # installs the API Endpoints plugin through osTicket's plugin manager (as the admin panel does),
-# seeds reference data through osTicket's own models and API, runs the HTTP suite against it, then
+# seeds reference data through osTicket's own models and API, runs the HTTP suite against it, checks
+# the plugin's write adapter against osTicket's own state (tests/osticket/writer-check.php), then
 # checks the plugin lifecycle: disable, enable, instance off/on, uninstall, and that osTicket core's
 # ticket API (with its e-mail alert) still works afterwards.
 #
 #   OSTICKET_SRC=/path/to/osTicket-v1.18.1 tests/osticket/run.sh
 #
-# Prints `http (real-osticket): N passed, N failed, N skipped` (from tests/http/run.sh) and
-# `real-osticket lifecycle: N passed, N failed`; exits non-zero when anything failed.
+# Prints `http (real-osticket): N passed, N failed, N skipped` (from tests/http/run.sh),
+# `real-osticket writer: N passed, N failed` (tests/osticket/writer-check.php: the write adapter
+# against this osTicket) and `real-osticket lifecycle: N passed, N failed`; exits non-zero when
+# anything failed.
 # Env: OSTICKET_SRC; OST_WEB_ROOT (default $STATE_DIR/osticket-www, so that the stand-in web roots
 # stay untouched); OST_DB_NAME (default osticket); the stack settings of scripts/lib.sh.
 set -euo pipefail
@@ -119,6 +122,31 @@ if [ -f tests/http/run.sh ]; then
   FIXTURES_JSON="$FIXTURES" HTTP_SUITE_NAME=real-osticket bash tests/http/run.sh || status=1
 else
   echo "http (real-osticket): skipped (tests/http/run.sh does not exist)"
+fi
+
+# ---- the write adapter against this osTicket ------------------------------------------------------
+# tests/osticket/writer-check.php hands ApiEndpointsWriter::apply() the commands of
+# docs/write-commands.md and reads osTicket's own state back (it creates and deletes its own tickets).
+# Its own count line is replaced by one with the suite's prefix (scripts/test.sh adds up every
+# "N passed, N failed" line); a check that fails, or the script dying early, fails this suite.
+log "checking the write adapter against osTicket (tests/osticket/writer-check.php)"
+writer_log="$STATE_DIR/writer-check.log"
+writer_rc=0
+ostphp tests/osticket/writer-check.php "$WEB_ROOT" >"$writer_log" 2>&1 || writer_rc=$?
+writer_passed="$(grep -c '^ok ' "$writer_log" || true)"
+writer_failed="$(grep -c '^FAIL ' "$writer_log" || true)"
+if ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$writer_log"; then
+  log "writer-check.php ended before its count line (exit status $writer_rc); its output:"
+  sed 's/^/  /' "$writer_log" >&2
+  writer_failed=$((writer_failed + 1))
+elif [ "$writer_rc" -ne 0 ] || [ "$writer_failed" -gt 0 ]; then
+  log "writer-check.php failed (exit status $writer_rc); the failed checks and anything else it printed:"
+  grep -vE '^ok |^[0-9]+ passed, [0-9]+ failed$' "$writer_log" | sed 's/^/  /' >&2 || true
+  [ "$writer_failed" -gt 0 ] || writer_failed=1
+fi
+echo "real-osticket writer: $writer_passed passed, $writer_failed failed"
+if [ "$writer_rc" -ne 0 ] || [ "$writer_failed" -gt 0 ]; then
+  status=1
 fi
 
 # ---- lifecycle -----------------------------------------------------------------------------------

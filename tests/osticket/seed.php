@@ -21,7 +21,8 @@ declare(strict_types=1);
  *   with attachment upload, createTicket), an agent's reply and internal note (postReply, postNote),
  *   a close (setStatus), a parent/child link (Ticket::merge as the agent panel's "Link"), an
  *   assignment to the agent and the team (assignToStaff, assignToTeam); and a canned response with
- *   an attached file (a file that belongs to no ticket).
+ *   an attached file (a file that belongs to no ticket); a disabled department, help topic, SLA and
+ *   team and a locked agent that no ticket uses.
  */
 
 const PERMISSIONS = ['can_update_tickets', 'can_read_tickets', 'can_search_tickets', 'can_delete_tickets',
@@ -191,6 +192,49 @@ $topic = admin_create(Topic::create(), [
     'status' => 'active', 'ispublic' => 1, 'notes' => '',
 ], 'the help topic');
 
+// Switched-off objects (the admin panel's Disabled / Locked / not enabled), which no ticket uses:
+// the write endpoints refuse them with 400 "... is not active".
+$inactive = [
+    'department' => admin_create(Dept::create(), [
+        'name' => 'Retired Dept', 'pid' => 0, 'ispublic' => 1, 'status' => 'disabled', 'signature' => '',
+    ], 'the disabled department')->getName(),
+    'topic' => admin_create(Topic::create(), [
+        'topic' => 'Retired Topic', 'dept_id' => $parent->getId(), 'sla_id' => 0, 'priority_id' => 0,
+        'status' => 'disabled', 'ispublic' => 1, 'notes' => '',
+    ], 'the disabled help topic')->getName(),
+    'sla' => admin_create(SLA::create(), [
+        'name' => 'Retired SLA', 'grace_period' => 4, 'isactive' => 0, 'schedule_id' => 0, 'notes' => '',
+    ], 'the disabled SLA')->getName(),
+    // Staff::update(): a posted "islocked" box makes the account inactive.
+    'staff' => admin_create(Staff::create(), [
+        'username' => 'gone', 'firstname' => 'Gone', 'lastname' => 'Away', 'email' => 'gone@example.com',
+        'dept_id' => $cfg->getDefaultDeptId(), 'role_id' => 1, 'isvisible' => 1, 'islocked' => 1, 'backend' => '',
+        'perms' => [], 'passwd1' => 'Agent-pass-456', 'passwd2' => 'Agent-pass-456',
+    ], 'the locked agent')->getUserName(),
+    'team' => admin_create(Team::create(), [
+        'name' => 'Disbanded Team', 'isenabled' => 0, 'lead_id' => 0, 'members' => [], 'notes' => '',
+    ], 'the disabled team')->getName(),
+];
+// The ORM does not write a 0 into a new row (it compares with == to the unset value), so the SLA,
+// agent and team got their columns' defaults (active): switch them off in their tables.
+foreach (
+    [[SLA_TABLE, 'flags = flags & ~' . SLA::FLAG_ACTIVE, 'name', $inactive['sla']],
+    [STAFF_TABLE, 'isactive = 0', 'username', $inactive['staff']],
+    [TEAM_TABLE, 'flags = flags & ~' . Team::FLAG_ENABLED, 'name', $inactive['team']]] as [$table, $set, $column, $name]
+) {
+    check(db_query("UPDATE {$table} SET {$set} WHERE {$column} = " . db_input($name)) && db_affected_rows() === 1,
+        "switching off {$name}");
+}
+ModelInstanceManager::flushCache();
+check(
+    !Dept::lookup(['name' => $inactive['department']])->isActive()
+    && !Topic::lookup(['topic' => $inactive['topic']])->isActive()
+    && !SLA::lookup(['name' => $inactive['sla']])->isActive()
+    && !Staff::lookup(['username' => $inactive['staff']])->isActive()
+    && !Team::lookup(['name' => $inactive['team']])->isActive(),
+    'switching off the inactive department, help topic, SLA, agent and team'
+);
+
 // ---- tickets through core's REST API logic (no HTTP: the plugin may shadow POST /api/tickets) ---
 /** Creates a ticket from a JSON request body exactly as POST /api/tickets.json does after the key check. */
 function api_create(array $body): Ticket
@@ -346,6 +390,30 @@ $fixtures = [
     ],
     'foreign_file_id' => $foreignFileId,
     'staff' => ['username' => STAFF_USERNAME, 'id' => (int) $staff->getId()],
+    'inactive' => $inactive,
+    // What the write tests of the HTTP suite change and look up (real osTicket only).
+    'objects' => [
+        'default_dept_id' => (int) $cfg->getDefaultDeptId(),
+        'parent_dept' => ['id' => (int) $parent->getId(), 'name' => (string) $parent->getName()],
+        'sub_dept' => ['id' => (int) $sub->getId(), 'name' => SUB_DEPT_NAME,
+            'full_name' => $parent->getName() . ' / ' . SUB_DEPT_NAME],
+        'topic' => ['id' => (int) $topic->getId(), 'name' => (string) $topic->getName()],
+        'sla' => ['id' => (int) $sla->getId(), 'name' => (string) $sla->getName()],
+        'team' => ['id' => (int) $team->getId(), 'name' => (string) $team->getName()],
+        'priorities' => array_map('intval', array_column(
+            Priority::objects()->values_flat('priority_desc', 'priority_id')->all(),
+            1,
+            0
+        )),
+        'statuses' => array_map('intval', array_column(
+            TicketStatus::objects()->values_flat('name', 'id')->all(),
+            1,
+            0
+        )),
+    ],
+    // osTicket's own database, for checks of state the endpoints do not show (thread events).
+    'db' => ['host' => DBHOST, 'name' => DBNAME, 'user' => DBUSER, 'pass' => DBPASS, 'prefix' => TABLE_PREFIX,
+        'timezone' => (string) ($cfg->getDbTimezone() ?: 'UTC')],
 ];
 
 $dir = dirname($out);

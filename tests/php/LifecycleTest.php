@@ -48,7 +48,7 @@ final class LifecycleTest extends HelpdeskTestCase
         $state = self::status();
         $this->assertSame(1, $state['instances']);
         $this->assertTrue($state['instance_enabled']);
-        $this->assertSame(['enabled' => true, 'max_download_mb' => '64'], $state['settings']);
+        $this->assertSame(['enabled' => true, 'max_download_mb' => '64', 'actor' => ''], $state['settings']);
         $this->assertTrue($state['serving']);
         [$code, $body] = self::statuses();
         $this->assertSame(200, $code, json_encode($body));

@@ -112,8 +112,8 @@ final class PermissionGridTest extends HelpdeskTestCase
             . 'array_keys($config->getOptions()),'
             . 'array_map(fn ($f) => $f->get("configuration")["content"] ?? null, $config->getFields())];');
         [$stored, $fields] = $page;
-        $this->assertSame(['enabled', 'max_download_mb'], $stored);
-        $this->assertSame(['enabled', 'max_download_mb', 'section_endpoints', 'endpoints_info', 'section_permissions',
+        $this->assertSame(['enabled', 'max_download_mb', 'actor'], $stored);
+        $this->assertSame(['enabled', 'max_download_mb', 'actor', 'section_endpoints', 'endpoints_info', 'section_permissions',
             'api_key_permissions_table', 'section_nginx', 'nginx_snippet'], array_keys($fields));
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
@@ -142,7 +142,7 @@ final class PermissionGridTest extends HelpdeskTestCase
             [],
             false
         );
-        $this->assertSame(['enabled', 'max_download_mb', 'extension_missing'], array_keys($fields));
+        $this->assertSame(['enabled', 'max_download_mb', 'actor', 'extension_missing'], array_keys($fields));
         $this->assertStringContainsString('osticket_api PHP extension is not loaded', $fields['extension_missing']);
     }
 }
