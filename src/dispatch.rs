@@ -69,9 +69,8 @@ fn write(
     }
     // As the original: the body is read (and childId checked) before the key.
     let fields = match matched.route.action {
-        Action::UpdateTicket | Action::SubticketCreate | Action::CreateTicket => {
-            Some(body::parse(req)?)
-        }
+        Action::CreateTicket => Some(body::parse_as(req, matched.format)?),
+        Action::UpdateTicket | Action::SubticketCreate => Some(body::parse(req)?),
         _ => None,
     };
     let child = match (matched.route.action, &fields) {

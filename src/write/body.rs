@@ -14,21 +14,44 @@ pub const MAX_BODY: usize = 72 * 1024 * 1024;
 /// The fields of a request body.
 pub type Fields = Map<String, Value>;
 
+/// Parses a ticket-create body by the URL's format, as osTicket core does whatever the
+/// `Content-Type` (`curl -d` labels XML and JSON as a form): `.xml` is XML, `.json` is JSON.
+/// Form fields that really are form fields are read as such (the original plugin took `$_POST`).
+pub fn parse_as(req: &Request, format: crate::render::Format) -> Result<Fields> {
+    let form = req.content_type.as_deref().is_some_and(|c| {
+        c.to_ascii_lowercase()
+            .contains("application/x-www-form-urlencoded")
+    });
+    let first = req.body.iter().find(|b| !b.is_ascii_whitespace());
+    if form && !matches!(first, Some(b'<' | b'{' | b'[')) {
+        return parse_body(&req.body, "application/x-www-form-urlencoded");
+    }
+    let ctype = match format {
+        crate::render::Format::Xml => "application/xml",
+        crate::render::Format::Json => "application/json",
+    };
+    parse_body(&req.body, ctype)
+}
+
 /// Parses the request body into its fields.
 pub fn parse(req: &Request) -> Result<Fields> {
-    if req.body.len() > MAX_BODY {
-        return Err(ApiError::TooLarge(format!(
-            "Request body too large: {} bytes (at most {MAX_BODY})",
-            req.body.len()
-        )));
-    }
     let ctype = req
         .content_type
         .as_deref()
         .unwrap_or("")
         .to_ascii_lowercase();
+    parse_body(&req.body, &ctype)
+}
+
+fn parse_body(body: &[u8], ctype: &str) -> Result<Fields> {
+    if body.len() > MAX_BODY {
+        return Err(ApiError::TooLarge(format!(
+            "Request body too large: {} bytes (at most {MAX_BODY})",
+            body.len()
+        )));
+    }
     if ctype.contains("application/x-www-form-urlencoded") {
-        let pairs = parse_query(&req.body)?;
+        let pairs = parse_query(body)?;
         if pairs.is_empty() {
             return Err(ApiError::invalid("no_data", "No data provided"));
         }
@@ -37,15 +60,15 @@ pub fn parse(req: &Request) -> Result<Fields> {
             .map(|(k, v)| (k, Value::String(v)))
             .collect());
     }
-    let first = req.body.iter().find(|b| !b.is_ascii_whitespace());
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if ctype.contains("xml") || (!ctype.contains("json") && first == Some(&b'<')) {
-        return super::xml::parse(&req.body);
+        return super::xml::parse(body);
     }
     if !ctype.contains("json") && first.is_none() {
         return Err(ApiError::invalid("no_data", "No data provided"));
     }
-    let value: Value = serde_json::from_slice(&req.body).map_err(|e| {
-        let what = if e.is_eof() && req.body.iter().all(u8::is_ascii_whitespace) {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let what = if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
             "Syntax error".to_owned()
         } else {
             match e.classify() {
@@ -172,6 +195,30 @@ mod tests {
         assert_eq!(err(req(None, "")), (400, "No data provided".into()));
         // A JSON body sent without a Content-Type is still read.
         assert_eq!(parse(&req(None, r#"{"a":"b"}"#)).unwrap()["a"], "b");
+    }
+
+    #[test]
+    fn create_bodies_follow_the_url_format_like_core() {
+        use crate::render::Format;
+        let form = Some("application/x-www-form-urlencoded");
+        // `curl -d` labels everything a form: the URL decides.
+        let xml = req(form, "<ticket><name>X</name></ticket>");
+        assert_eq!(parse_as(&xml, Format::Xml).unwrap()["name"], "X");
+        let json = req(form, r#"{"name":"J"}"#);
+        assert_eq!(parse_as(&json, Format::Json).unwrap()["name"], "J");
+        // Real form fields stay form fields (the original read $_POST).
+        let fields = req(form, "name=F&email=f%40example.com");
+        assert_eq!(
+            parse_as(&fields, Format::Json).unwrap()["email"],
+            "f@example.com"
+        );
+        // A JSON URL with an XML body is a JSON error, as core's parser would say.
+        assert_eq!(
+            parse_as(&req(None, "<ticket/>"), Format::Json)
+                .unwrap_err()
+                .code(),
+            "invalid_json"
+        );
     }
 
     #[test]
