@@ -74,5 +74,13 @@ Try:
   curl -s -H 'X-API-Key: $KEY' $BASE/api/tickets-attachment-download.php/$FILE_ID.json
   curl -s -i $BASE/api/tickets-get.php/$NUMBER.json            # no key: 401
 
+Writes (applied through osTicket's own methods):
+  curl -s -X POST -H 'X-API-Key: $KEY' -H 'Content-Type: application/json' \\
+    -d '{"name":"Jo Doe","email":"jo@example.com","subject":"Printer jam","message":"**Tray 2** is stuck","format":"markdown","priority":"High"}' \\
+    $BASE/api/tickets.json                                       # 201, the new number
+  curl -s -X PATCH -H 'X-API-Key: $KEY' -H 'Content-Type: application/json' \\
+    -d '{"note":"Called the customer","staffId":"ada","dueDate":"2030-01-31T17:30:00+01:00"}' \\
+    $BASE/api/tickets-update.php/$NUMBER.json
+
 Stop it with: bash scripts/demo.sh down
 INFO

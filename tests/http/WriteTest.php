@@ -923,6 +923,19 @@ final class WriteTest extends ApiTestCase
         $this->assertCount(1, array_filter($t['thread'], fn ($e) => $e['type'] === 'R'));
     }
 
+    public function testReplyWithAlertIsMailedToTheUser(): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket('WriteTest mailed reply');
+        $mailBefore = self::mailSinkSize();
+        $this->assertNotNull($mailBefore, 'MAIL_SINK is set by scripts/lib.sh');
+        $this->update($n, ['reply' => 'Your **printer** is fixed.', 'replyFormat' => 'markdown']);
+        clearstatcache();
+        $mail = (string) file_get_contents((string) getenv('MAIL_SINK'), false, null, $mailBefore);
+        $this->assertStringContainsString('walter.write@example.com', $mail, 'mailed to the ticket\'s user');
+        $this->assertStringContainsString('printer', $mail);
+    }
+
     public function testSeveralFieldsInOneRequest(): void
     {
         $this->requireRealOsticket();
