@@ -933,7 +933,14 @@ final class WriteTest extends ApiTestCase
         clearstatcache();
         $mail = (string) file_get_contents((string) getenv('MAIL_SINK'), false, null, $mailBefore);
         $this->assertStringContainsString('walter.write@example.com', $mail, 'mailed to the ticket\'s user');
-        $this->assertStringContainsString('printer', $mail);
+        $this->assertStringContainsString("[#{$n}]", $mail, 'about this ticket');
+        // The text part is base64: decode it to find the reply.
+        $this->assertMatchesRegularExpression(
+            '/Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+\/=\r\n]+)/',
+            $mail
+        );
+        preg_match('/Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+\/=\r\n]+)/', $mail, $m);
+        $this->assertStringContainsString('printer', (string) base64_decode(preg_replace('/\s+/', '', $m[1])));
     }
 
     public function testSeveralFieldsInOneRequest(): void
