@@ -223,19 +223,7 @@ fn markdown_to_html(body: &str) -> String {
 /// Escapes plain text and keeps its line breaks as `<br />`.
 fn text_to_html(body: &str) -> String {
     let body = body.replace("\r\n", "\n").replace('\r', "\n");
-    let mut out = String::with_capacity(body.len() + body.len() / 8);
-    for c in body.trim_end_matches('\n').chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br />\n"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::schema::html_escape(body.trim_end_matches('\n')).replace('\n', "<br />\n")
 }
 
 #[cfg(test)]

@@ -107,6 +107,24 @@ abstract class ApiTestCase extends TestCase
         return $xml;
     }
 
+    private static ?\PDO $db = null;
+
+    /** osTicket's database (real suite: the fixtures' `db`), for state the endpoints do not show. */
+    protected static function db(): \PDO
+    {
+        if (self::$db === null) {
+            $c = self::$fx['db'];
+            [$host, $port] = array_pad(explode(':', $c['host'], 2), 2, '3306');
+            self::$db = new \PDO(
+                sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $host, (int) $port, $c['name']),
+                $c['user'],
+                $c['pass'],
+                [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
+            );
+        }
+        return self::$db;
+    }
+
     protected function assertNoPhpErrorPage(array $r): void
     {
         foreach (['<br />', 'Fatal error', 'Warning:', 'Notice:', 'Deprecated:', 'Stack trace:', '<html'] as $marker) {

@@ -17,7 +17,6 @@ final class CreateTest extends ApiTestCase
 
     /** Numbers of the tickets a test created (deleted in tearDown). */
     private array $created = [];
-    private static ?\PDO $db = null;
 
     protected function setUp(): void
     {
@@ -32,21 +31,6 @@ final class CreateTest extends ApiTestCase
             self::$http->request('DELETE', "/api/tickets-delete.php/{$number}.json", self::$fx['keys']['all']);
         }
         $this->created = [];
-    }
-
-    private static function db(): \PDO
-    {
-        if (self::$db === null) {
-            $c = self::$fx['db'];
-            [$host, $port] = array_pad(explode(':', $c['host'], 2), 2, '3306');
-            self::$db = new \PDO(
-                sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $host, (int) $port, $c['name']),
-                $c['user'],
-                $c['pass'],
-                [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
-            );
-        }
-        return self::$db;
     }
 
     private static function ticketCount(): int

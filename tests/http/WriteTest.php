@@ -33,7 +33,6 @@ final class WriteTest extends ApiTestCase
 
     /** Numbers of the tickets an apply test created (deleted in tearDown). */
     private array $created = [];
-    private static ?\PDO $db = null;
 
     protected function tearDown(): void
     {
@@ -676,21 +675,6 @@ final class WriteTest extends ApiTestCase
     private static function objects(): array
     {
         return self::$fx['objects'];
-    }
-
-    private static function db(): \PDO
-    {
-        if (self::$db === null) {
-            $c = self::$fx['db'];
-            [$host, $port] = array_pad(explode(':', $c['host'], 2), 2, '3306');
-            self::$db = new \PDO(
-                sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $host, (int) $port, $c['name']),
-                $c['user'],
-                $c['pass'],
-                [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
-            );
-        }
-        return self::$db;
     }
 
     private static function table(string $name): string
