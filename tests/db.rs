@@ -1455,8 +1455,25 @@ mod writes {
             (s, e["message"].as_str()),
             (401, Some("API key not authorized"))
         );
+        // A user form with a phone field, as osTicket has.
+        db.store()
+            .execute(&Query::new(
+                "INSERT INTO ost_form (id, type, title, created, updated) VALUES (1, 'U', 'Contact', NOW(), NOW())"
+                    .to_owned(),
+                vec![],
+            ))
+            .unwrap();
+        db.store()
+            .execute(&Query::new(
+                "INSERT INTO ost_form_field (id, form_id, type, label, name, sort, created, updated) \
+                 VALUES (30, 1, 'phone', 'Phone', 'phone', 1, NOW(), NOW())"
+                    .to_owned(),
+                vec![],
+            ))
+            .unwrap();
         let ok = r##"{"name":"Jo","email":"jo@example.com","subject":"Hi","message":"# Title","format":"md",
-                    "departmentId":"Support","priority":"High","phone":"555","parentTicketNumber":"100001"}"##;
+                    "departmentId":"Support","priority":"High","phone":"555","parentTicketNumber":"100001",
+                    "ip":"10.0.0.1","uid":1,"statusId":3,"duedate":"2020-01-01","noteTitle":"x"}"##;
         let c = command(create(Some(ALL), ok));
         assert_eq!((int(&c, "dept_id"), int(&c, "parent_id")), (1, 1));
         let data = c.get("data").unwrap();
@@ -1468,8 +1485,16 @@ mod writes {
         assert_eq!(
             data.get("phone"),
             Some(&Cmd::Str("555".into())),
-            "other fields go to osTicket"
+            "form fields go to osTicket"
         );
+        assert_eq!(data.get("ip"), Some(&Cmd::Str("10.0.0.1".into())));
+        for dropped in ["uid", "statusId", "duedate", "noteTitle"] {
+            assert_eq!(
+                data.get(dropped),
+                None,
+                "{dropped} must not reach Ticket::create()"
+            );
+        }
         for (bad, field) in [
             (
                 r#"{"email":"jo@example.com","subject":"s","message":"m"}"#,

@@ -12,7 +12,7 @@ use super::update::{attachments_cmd, due_date, format_field, parent};
 use super::Cmd;
 use crate::error::{ApiError, Result};
 use crate::markdown::{self, BodyFormat};
-use crate::sql::{Store, Tables};
+use crate::sql::{Query, Store, Tables};
 use crate::uploads::{self, Policy};
 
 /// Keys this module reads itself; every other field goes to `Ticket::create()` as core's API
@@ -86,6 +86,25 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
     Ok((raw, "text"))
 }
 
+/// The names of the fields of osTicket's ticket (`T`), user (`U`) and help-topic (`G`) forms,
+/// the custom fields core's API accepts.
+fn form_field_names(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
+    Ok(store
+        .rows(&Query::new(
+            format!(
+                "SELECT DISTINCT f.name FROM {field} f JOIN {form} fo ON fo.id = f.form_id \
+                 WHERE fo.type IN ('T', 'U', 'G') AND f.name <> ''",
+                field = tables.t("form_field"),
+                form = tables.t("form"),
+            ),
+            vec![],
+        ))?
+        .iter()
+        .map(|r| r.text(0))
+        .filter(|n| !OWN.contains(&n.as_str()))
+        .collect())
+}
+
 fn email_ok(email: &str) -> bool {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return false;
@@ -147,8 +166,21 @@ pub fn build(
     if let Some((field, raw)) = prio.filter(|(_, r)| !r.is_empty()) {
         data = data.with("priorityId", resolve::priority(store, tables, field, &raw)?);
     }
+    let extra: Vec<&String> = fields
+        .keys()
+        .filter(|k| !OWN.contains(&k.as_str()))
+        .collect();
+    let allowed = if extra.is_empty() {
+        Vec::new()
+    } else {
+        form_field_names(store, tables)?
+    };
     for (key, value) in fields {
-        if OWN.contains(&key.as_str()) {
+        // Only what core's API lets through reaches Ticket::create(): the fields of the ticket,
+        // user and topic forms and `ip`. Anything else (Ticket::create() also reads `uid`,
+        // `statusId`, `duedate`, ... which would let a client pick another user or skip rules)
+        // is dropped, as the original plugin ignored unknown fields.
+        if OWN.contains(&key.as_str()) || !(key == "ip" || allowed.iter().any(|a| a == key)) {
             continue;
         }
         let v = match value {
