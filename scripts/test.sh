@@ -170,12 +170,12 @@ stage_php_lint() {
 
 stage_phpcs() {
   local dirs=() d standard="PSR12" files=()
-  for d in php-plugin api; do
+  for d in php-plugin api tests; do
     mapfile -d '' files < <(php_files "$d")
     [ ${#files[@]} -gt 0 ] && dirs+=("$d")
   done
   if [ ${#dirs[@]} -eq 0 ]; then
-    skip_because "no PHP files in php-plugin/ or api/"
+    skip_because "no PHP files in php-plugin/, api/ or tests/"
     return
   fi
   [ -f phpcs.xml ] && standard="$REPO/phpcs.xml"

@@ -51,7 +51,10 @@ final class AttachmentDownloadTest extends ApiTestCase
     public function testReadKeyMayDownload(): void
     {
         $a = self::$fx['attachment'];
-        $this->assertSame($a['file_id'], $this->assertJsonOk($this->download((string) $a['file_id'], '.json', 'read'))['file_id']);
+        $this->assertSame(
+            $a['file_id'],
+            $this->assertJsonOk($this->download((string) $a['file_id'], '.json', 'read'))['file_id']
+        );
     }
 
     /** @dataProvider zeroIds */

@@ -66,7 +66,11 @@ final class AuthTest extends ApiTestCase
 
     public function testKeyErrorOfAnXmlUrlIsAnXmlError(): void
     {
-        $this->assertXmlError($this->get(self::path('/api/tickets-get.php/{number}.xml'), null), 401, 'Valid API key required');
+        $this->assertXmlError(
+            $this->get(self::path('/api/tickets-get.php/{number}.xml'), null),
+            401,
+            'Valid API key required'
+        );
     }
 
     /** @dataProvider deniedCases */
@@ -95,7 +99,11 @@ final class AuthTest extends ApiTestCase
     public function testPermissionIsCheckedBeforeTheTicketIsLookedUp(): void
     {
         // A key without the permission learns nothing about which tickets exist.
-        $this->assertJsonError($this->get('/api/tickets-get.php/NOPE999.json', 'none'), 401, 'API key not authorized to read tickets');
+        $this->assertJsonError(
+            $this->get('/api/tickets-get.php/NOPE999.json', 'none'),
+            401,
+            'API key not authorized to read tickets'
+        );
         $this->assertJsonError(
             $this->get(self::path('/api/tickets-attachment-download.php/{foreign}.json'), 'none'),
             401,

@@ -12,8 +12,13 @@ final class Client
     }
 
     /** @return array{status: int, type: string, headers: array<string, string>, body: string} */
-    public function request(string $method, string $path, ?string $key = null, ?string $body = null, array $headers = []): array
-    {
+    public function request(
+        string $method,
+        string $path,
+        ?string $key = null,
+        ?string $body = null,
+        array $headers = []
+    ): array {
         $ch = $this->handle($method, $path, $key, $body, $headers, $received);
         $out = curl_exec($ch);
         if ($out === false) {
@@ -56,8 +61,14 @@ final class Client
     }
 
     /** @param array<string, string>|null $received filled with the answer's headers (lower-case names) */
-    private function handle(string $method, string $path, ?string $key, ?string $body, array $headers, ?array &$received): \CurlHandle
-    {
+    private function handle(
+        string $method,
+        string $path,
+        ?string $key,
+        ?string $body,
+        array $headers,
+        ?array &$received
+    ): \CurlHandle {
         $ch = curl_init($this->base . $path);
         $sent = $headers;
         if ($key !== null) {
@@ -87,6 +98,11 @@ final class Client
     {
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         curl_close($ch);
-        return ['status' => $status, 'type' => $received['content-type'] ?? '', 'headers' => $received, 'body' => $body];
+        return [
+            'status' => $status,
+            'type' => $received['content-type'] ?? '',
+            'headers' => $received,
+            'body' => $body,
+        ];
     }
 }

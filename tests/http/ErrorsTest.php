@@ -128,7 +128,12 @@ final class ErrorsTest extends ApiTestCase
 
     public function testAnswersStartNoSession(): void
     {
-        foreach (['/api/tickets-get.php/{number}.json', '/api/tickets-statuses.php', '/api/tickets-get.php/NOPE999.json'] as $path) {
+        $paths = [
+            '/api/tickets-get.php/{number}.json',
+            '/api/tickets-statuses.php',
+            '/api/tickets-get.php/NOPE999.json',
+        ];
+        foreach ($paths as $path) {
             $r = $this->get(self::path($path));
             $this->assertArrayNotHasKey('set-cookie', $r['headers'], $path);
         }

@@ -71,7 +71,11 @@ final class SearchTest extends ApiTestCase
         }
         $exact = $this->get('/api/tickets-search.php?limit=1&count=exact&query=' . $word);
         $this->assertSame((string) $matches, $exact['headers']['x-total-count']);
-        $this->assertJsonError($this->get('/api/tickets-search.php?count=some'), 400, 'Invalid count: use exact or capped');
+        $this->assertJsonError(
+            $this->get('/api/tickets-search.php?count=some'),
+            400,
+            'Invalid count: use exact or capped'
+        );
     }
 
     public function testEveryUrlFormAnswers(): void
@@ -95,7 +99,10 @@ final class SearchTest extends ApiTestCase
     public function testFiltersByStatusDepartmentAgentTeamEmailParentAndOverdue(): void
     {
         $fx = self::$fx['tickets'];
-        $this->assertContains($fx['closed']['number'], $this->numbers('status=' . rawurlencode($fx['closed']['status'])));
+        $this->assertContains(
+            $fx['closed']['number'],
+            $this->numbers('status=' . rawurlencode($fx['closed']['status']))
+        );
         $this->assertNotContains($fx['closed']['number'], $this->numbers('state=open&limit=100'));
         $this->assertContains($fx['closed']['number'], $this->numbers('state=closed'));
         $unicode = $this->numbers('department=' . rawurlencode($fx['unicode']['department']));
@@ -126,7 +133,10 @@ final class SearchTest extends ApiTestCase
     public function testUpdatedSinceSupportsIncrementalSync(): void
     {
         $this->assertSame([], $this->numbers('updated_since=2099-01-01'));
-        $this->assertGreaterThanOrEqual(count(self::$fx['tickets']), count($this->numbers('updated_since=2000-01-01&limit=100')));
+        $this->assertGreaterThanOrEqual(
+            count(self::$fx['tickets']),
+            count($this->numbers('updated_since=2000-01-01&limit=100'))
+        );
     }
 
     /** @dataProvider unknownNames */

@@ -61,7 +61,9 @@ final class StatsTest extends ApiTestCase
         $future = $this->assertJsonOk($this->get('/api/tickets-stats.php?since=2099-01-01'));
         $this->assertSame(0, $future['total']);
         $this->assertLessThanOrEqual($all['total'], $this->assertJsonOk(
-            $this->get('/api/tickets-stats.php?department=' . rawurlencode(self::$fx['tickets']['unicode']['department']))
+            $this->get(
+                '/api/tickets-stats.php?department=' . rawurlencode(self::$fx['tickets']['unicode']['department'])
+            )
         )['total']);
         $this->assertJsonError($this->get('/api/tickets-stats.php?department=No+Such+Dept'), 404);
         $this->assertJsonError($this->get('/api/tickets-stats.php?since=yesterday'), 400);

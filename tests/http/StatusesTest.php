@@ -49,7 +49,11 @@ final class StatusesTest extends ApiTestCase
         $xml = $this->assertWellFormedXml($this->get('/api/tickets-statuses.php' . $suffix));
         $items = [];
         foreach ($xml->item as $item) {
-            $items[] = ['id' => (int) (string) $item->id, 'name' => (string) $item->name, 'state' => (string) $item->state];
+            $items[] = [
+                'id' => (int) (string) $item->id,
+                'name' => (string) $item->name,
+                'state' => (string) $item->state,
+            ];
         }
         $this->assertSame($json, $items);
     }

@@ -38,7 +38,9 @@ final class SubticketsTest extends ApiTestCase
     public function testSubticketAnswersAsXml(): void
     {
         $p = self::$fx['tickets']['parent'];
-        $xml = $this->assertWellFormedXml($this->get("/api/tickets-subtickets-list.php/{$p['number']}.xml", 'subtickets'));
+        $xml = $this->assertWellFormedXml(
+            $this->get("/api/tickets-subtickets-list.php/{$p['number']}.xml", 'subtickets')
+        );
         $this->assertSame(self::$fx['tickets']['child']['number'], (string) $xml->children->item[0]->number);
     }
 

@@ -205,7 +205,10 @@ final class TicketGetTest extends ApiTestCase
         }
         $this->assertSame($t['user_name'], (string) $xml->user->name);
         $this->assertSame($t['user_email'], (string) $xml->user->email);
-        $this->assertSame(array_map('strval', $json['children']), array_map('strval', iterator_to_array($xml->children->item, false)));
+        $this->assertSame(
+            array_map('strval', $json['children']),
+            array_map('strval', iterator_to_array($xml->children->item, false))
+        );
         $this->assertCount(count($json['thread']), $xml->thread->item);
         foreach ($json['thread'] as $i => $entry) {
             $item = $xml->thread->item[$i];

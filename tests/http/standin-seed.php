@@ -69,7 +69,8 @@ function insert(string $table, array $row): int
 
 $columns = $db->query("SHOW COLUMNS FROM `{$prefix}api_key`")->fetchAll(PDO::FETCH_COLUMN);
 if ($missing = array_diff(PERMISSIONS, $columns)) {
-    fail("{$prefix}api_key lacks " . implode(', ', $missing) . ': install the plugin first (tests/standin/cli.php install)');
+    fail("{$prefix}api_key lacks " . implode(', ', $missing)
+        . ': install the plugin first (tests/standin/cli.php install)');
 }
 if ((int) $db->query("SELECT COUNT(*) FROM `{$prefix}ticket`")->fetchColumn() > 0) {
     fail("{$database} already holds tickets: seed a fresh database");
@@ -119,9 +120,8 @@ foreach (
         'properties' => '{}', 'created' => $now, 'updated' => $now]);
 }
 $priority = [];
-foreach (
-    [['low', 'Low', 4], ['normal', 'Normal', 3], ['high', 'High', 2], ['emergency', 'Emergency', 1]] as [$key, $desc, $urgency]
-) {
+$priorities = [['low', 'Low', 4], ['normal', 'Normal', 3], ['high', 'High', 2], ['emergency', 'Emergency', 1]];
+foreach ($priorities as [$key, $desc, $urgency]) {
     $priority[$desc] = insert('ticket_priority', ['priority' => $key, 'priority_desc' => $desc,
         'priority_urgency' => $urgency]);
 }
@@ -133,9 +133,8 @@ $parentDept = insert('department', ['name' => 'Parent Dept', 'signature' => '', 
 $subDeptName = 'Sales & Support / Ünits <2>';
 $subDept = insert('department', ['pid' => $parentDept, 'sla_id' => $sla, 'name' => $subDeptName, 'signature' => '',
     'flags' => 4, 'created' => $now, 'updated' => $now]);
-foreach (
-    [$support => "/{$support}/", $parentDept => "/{$parentDept}/", $subDept => "/{$parentDept}/{$subDept}/"] as $id => $path
-) {
+$deptPaths = [$support => "/{$support}/", $parentDept => "/{$parentDept}/", $subDept => "/{$parentDept}/{$subDept}/"];
+foreach ($deptPaths as $id => $path) {
     $db->prepare("UPDATE `{$prefix}department` SET path = ? WHERE id = ?")->execute([$path, $id]);
 }
 $staffId = insert('staff', ['dept_id' => $support, 'username' => 'ada', 'firstname' => 'Ada', 'lastname' => 'Lovelace',
@@ -273,7 +272,9 @@ $closed = ticket($fx['closed'] + ['status_id' => $status['Closed'], 'dept_id' =>
 $parent = ticket($fx['parent'] + ['status_id' => $status['Open'], 'dept_id' => $support, 'source' => 'Web',
     'created' => '2026-01-07 09:00:00'], [['M', 0, user_id(...$jane), 'Jane Doe', 'The parent.', 'text', 0]]);
 $child = ticket($fx['child'] + ['pid' => $parent['id'], 'status_id' => $status['Open'], 'dept_id' => $support,
-    'source' => 'Web', 'created' => '2026-01-08 09:00:00'], [['M', 0, user_id(...$jane), 'Jane Doe', 'The child.', 'text', 0]]);
+    'source' => 'Web', 'created' => '2026-01-08 09:00:00'], [
+    ['M', 0, user_id(...$jane), 'Jane Doe', 'The child.', 'text', 0],
+]);
 $unicode = ticket($fx['unicode'] + ['status_id' => $status['Open'], 'dept_id' => $subDept, 'sla_id' => $sla,
     'topic_id' => $topic, 'staff_id' => $staffId, 'team_id' => $team, 'source' => 'Phone',
     'duedate' => '2030-01-31 17:30:00', 'created' => '2026-01-09 09:00:00'], [

@@ -222,8 +222,10 @@ foreach (
     [STAFF_TABLE, 'isactive = 0', 'username', $inactive['staff']],
     [TEAM_TABLE, 'flags = flags & ~' . Team::FLAG_ENABLED, 'name', $inactive['team']]] as [$table, $set, $column, $name]
 ) {
-    check(db_query("UPDATE {$table} SET {$set} WHERE {$column} = " . db_input($name)) && db_affected_rows() === 1,
-        "switching off {$name}");
+    check(
+        db_query("UPDATE {$table} SET {$set} WHERE {$column} = " . db_input($name)) && db_affected_rows() === 1,
+        "switching off {$name}"
+    );
 }
 ModelInstanceManager::flushCache();
 check(

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+namespace OsticketApi\Tests\Php;
+
 /** Entry scripts and the .htaccess block: deployed on install, redeployed on upgrade, removed on uninstall. */
 final class DeploymentTest extends HelpdeskTestCase
 {
@@ -32,7 +34,10 @@ final class DeploymentTest extends HelpdeskTestCase
         sort($expected);
         $this->assertSame($expected, self::deployed());
         foreach (self::ours() as $file) {
-            $this->assertFileEquals(self::$root . "/include/plugins/api-endpoints/api/{$file}", self::$root . "/api/{$file}");
+            $this->assertFileEquals(
+                self::$root . "/include/plugins/api-endpoints/api/{$file}",
+                self::$root . "/api/{$file}"
+            );
         }
         $this->assertSame(self::FOREIGN, file_get_contents(self::$root . '/api/tickets-foo.php'));
         $this->assertFileExists(self::$root . '/api/http.php');
@@ -44,7 +49,10 @@ final class DeploymentTest extends HelpdeskTestCase
         $htaccess = self::htaccess();
         $this->assertSame(1, substr_count($htaccess, 'BEGIN API Endpoints plugin'));
         foreach (osticket_api_endpoints() as $endpoint) {
-            $this->assertStringContainsString('RewriteRule ^' . str_replace('-', '\\-', $endpoint) . '\\.php', $htaccess);
+            $this->assertStringContainsString(
+                'RewriteRule ^' . str_replace('-', '\\-', $endpoint) . '\\.php',
+                $htaccess
+            );
         }
         $this->assertLessThan(strrpos($htaccess, '</IfModule>'), strpos($htaccess, 'BEGIN API Endpoints plugin'));
         $this->assertSame(self::CORE_HTACCESS, osticket_api_htaccess($htaccess, false));
@@ -113,8 +121,11 @@ final class DeploymentTest extends HelpdeskTestCase
 
     public function testHtaccessInsertAndRemoveAreIdempotentAndKeepEveryOtherByte(): void
     {
-        $custom = str_replace("RewriteEngine On\n", "RewriteEngine On\n# local rule\nRewriteRule ^x$ y [L]\n", self::CORE_HTACCESS)
-            . "# trailing comment, no newline";
+        $custom = str_replace(
+            "RewriteEngine On\n",
+            "RewriteEngine On\n# local rule\nRewriteRule ^x$ y [L]\n",
+            self::CORE_HTACCESS
+        ) . "# trailing comment, no newline";
         foreach ([self::CORE_HTACCESS, $custom, ''] as $existing) {
             $with = osticket_api_htaccess($existing, true);
             $this->assertSame(1, substr_count($with, 'BEGIN API Endpoints plugin'));

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+namespace OsticketApi\Tests\Php;
+
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -13,7 +15,8 @@ use PHPUnit\Framework\TestCase;
 abstract class HelpdeskTestCase extends TestCase
 {
     /** osTicket 1.18's api/.htaccess. */
-    protected const CORE_HTACCESS = "<IfModule mod_rewrite.c>\n\nRewriteEngine On\n\nRewriteCond %{REQUEST_FILENAME} !-f\n"
+    protected const CORE_HTACCESS = "<IfModule mod_rewrite.c>\n\nRewriteEngine On\n\n"
+        . "RewriteCond %{REQUEST_FILENAME} !-f\n"
         . "RewriteCond %{REQUEST_FILENAME} !-d\nRewriteCond %{REQUEST_URI} (.*/api)\n\n"
         . "RewriteRule ^(.*)$ %1/http.php/$1 [L]\n\n</IfModule>\n";
 
@@ -21,18 +24,20 @@ abstract class HelpdeskTestCase extends TestCase
 
     protected static string $root;
     protected static string $dbName;
-    protected static mysqli $db;
+    protected static \mysqli $db;
 
     public static function setUpBeforeClass(): void
     {
         if (SHELL_TEST_DB_HOST === '') {
             self::markTestSkipped('DB_HOST (host:port of a MariaDB where DB_USER may create databases) is not set');
         }
-        self::$dbName = substr(sprintf('osticket_api_php_%d_%s', getmypid(), strtolower(static::class)), 0, 64);
-        self::$root = SHELL_TEST_TMP . '/' . static::class;
+        // The class's name without its namespace: database and directory names stay plain.
+        $class = substr(strrchr('\\' . static::class, '\\'), 1);
+        self::$dbName = substr(sprintf('osticket_api_php_%d_%s', getmypid(), strtolower($class)), 0, 64);
+        self::$root = SHELL_TEST_TMP . '/' . $class;
         self::buildHelpdesk();
         [$host, $port] = array_pad(explode(':', SHELL_TEST_DB_HOST, 2), 2, '3306');
-        self::$db = new mysqli($host, SHELL_TEST_DB_USER, SHELL_TEST_DB_PASS, '', (int) $port);
+        self::$db = new \mysqli($host, SHELL_TEST_DB_USER, SHELL_TEST_DB_PASS, '', (int) $port);
         self::$db->set_charset('utf8mb4');
         self::$db->query('DROP DATABASE IF EXISTS `' . self::$dbName . '`');
         self::$db->query('CREATE DATABASE `' . self::$dbName . '` CHARACTER SET utf8mb4');
@@ -78,7 +83,8 @@ abstract class HelpdeskTestCase extends TestCase
 
     protected static function loadSql(string $fixture): void
     {
-        $sql = str_replace('%TABLE_PREFIX%', 'ost_', (string) file_get_contents(dirname(__DIR__) . "/fixtures/{$fixture}.sql"));
+        $sql = (string) file_get_contents(dirname(__DIR__) . "/fixtures/{$fixture}.sql");
+        $sql = str_replace('%TABLE_PREFIX%', 'ost_', $sql);
         self::$db->multi_query($sql);
         while (self::$db->more_results() && self::$db->next_result()) {
             // drain every statement's result
@@ -143,9 +149,13 @@ abstract class HelpdeskTestCase extends TestCase
     protected static function request(string $endpoint, string $pathInfo, bool $extension = true): array
     {
         $prepend = self::$root . '/test-status.php';
-        file_put_contents($prepend, '<?php register_shutdown_function(function () { echo "\n#", http_response_code(); });');
+        file_put_contents(
+            $prepend,
+            '<?php register_shutdown_function(function () { echo "\n#", http_response_code(); });'
+        );
         [, $out, $err] = self::spawn(
-            self::php($extension) . ' -d auto_prepend_file=' . escapeshellarg($prepend) . ' ' . escapeshellarg("{$endpoint}.php"),
+            self::php($extension) . ' -d auto_prepend_file=' . escapeshellarg($prepend)
+                . ' ' . escapeshellarg("{$endpoint}.php"),
             self::$root . '/api',
             ['REQUEST_METHOD' => 'GET', 'PATH_INFO' => $pathInfo, 'HTTP_X_API_KEY' => self::KEY_ALL]
         );

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+namespace OsticketApi\Tests\Php;
+
 /** The permission columns the plugin adds to `api_key` (CONTRACT §2.2). */
 final class InstallTest extends HelpdeskTestCase
 {

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+namespace OsticketApi\Tests\Php;
+
 /**
  * The plugin's lifecycle as osTicket 1.18's admin panel drives it, and what the endpoints answer
  * in each state (CONTRACT §11 S2: nothing answers while the plugin is off or gone).
@@ -89,7 +91,10 @@ final class LifecycleTest extends HelpdeskTestCase
     public function testTheDownloadCapSettingReachesTheExtensionInBytes(): void
     {
         self::admin('set max_download_mb 3');
-        $this->assertSame(3 * 1048576, self::inHelpdesk('return ApiEndpointsPlugin::runtimeConfig()["max_download_bytes"];'));
+        $this->assertSame(
+            3 * 1048576,
+            self::inHelpdesk('return ApiEndpointsPlugin::runtimeConfig()["max_download_bytes"];')
+        );
         self::admin('set max_download_mb 64');
     }
 

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+namespace OsticketApi\Tests\Php;
+
 /** The configuration page: endpoint list, API-key permission grid and its saving (CONTRACT §2.4, B15). */
 final class PermissionGridTest extends HelpdeskTestCase
 {
@@ -22,7 +24,10 @@ final class PermissionGridTest extends HelpdeskTestCase
     {
         $rows = self::$db->query('SELECT id, ' . implode(', ', self::COLUMNS) . ' FROM ost_api_key ORDER BY id')
             ->fetch_all(MYSQLI_ASSOC);
-        return array_map(fn ($r) => array_map('intval', array_diff_key($r, ['id' => 0])), array_column($rows, null, 'id'));
+        return array_map(
+            fn ($r) => array_map('intval', array_diff_key($r, ['id' => 0])),
+            array_column($rows, null, 'id')
+        );
     }
 
     public function testTheGridEscapesEveryValueAndNeverContainsAFullKey(): void
@@ -113,8 +118,8 @@ final class PermissionGridTest extends HelpdeskTestCase
             . 'array_map(fn ($f) => $f->get("configuration")["content"] ?? null, $config->getFields())];');
         [$stored, $fields] = $page;
         $this->assertSame(['enabled', 'max_download_mb', 'actor'], $stored);
-        $this->assertSame(['enabled', 'max_download_mb', 'actor', 'section_endpoints', 'endpoints_info', 'section_permissions',
-            'api_key_permissions_table', 'section_nginx', 'nginx_snippet'], array_keys($fields));
+        $this->assertSame(['enabled', 'max_download_mb', 'actor', 'section_endpoints', 'endpoints_info',
+            'section_permissions', 'api_key_permissions_table', 'section_nginx', 'nginx_snippet'], array_keys($fields));
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
         $this->assertStringContainsString('name="api_key_permissions_grid"', $fields['api_key_permissions_table']);
@@ -130,7 +135,10 @@ final class PermissionGridTest extends HelpdeskTestCase
         $this->assertSame([true, []], self::inHelpdesk($save, $post + ['api_key_search_permissions' => ['3' => '1']]));
         $this->assertSame(1, self::grants()[3]['can_search_tickets']);
 
-        [$saved, $errors] = self::inHelpdesk($save, $post + ['api_key_search_permissions' => ['3' => '1', '77' => '1']]);
+        [$saved, $errors] = self::inHelpdesk(
+            $save,
+            $post + ['api_key_search_permissions' => ['3' => '1', '77' => '1']]
+        );
         $this->assertFalse($saved);
         $this->assertStringStartsWith('API key 77 does not exist', $errors['err']);
     }
@@ -138,7 +146,8 @@ final class PermissionGridTest extends HelpdeskTestCase
     public function testWithoutTheExtensionTheConfigPageSaysWhatIsMissing(): void
     {
         $fields = self::inHelpdesk(
-            'return array_map(fn ($f) => $f->get("configuration")["content"] ?? null, (new ApiEndpointsConfig(null))->getFields());',
+            'return array_map(fn ($f) => $f->get("configuration")["content"] ?? null,'
+                . ' (new ApiEndpointsConfig(null))->getFields());',
             [],
             false
         );

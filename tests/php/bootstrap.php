@@ -17,14 +17,7 @@ if (!extension_loaded('osticket_api')) {
     exit(1);
 }
 
-$repo = dirname(__DIR__, 2);
-define('SHELL_TEST_DB_HOST', (string) (getenv('DB_HOST') ?: (getenv('DB_PORT') ? '127.0.0.1:' . getenv('DB_PORT') : '')));
-define('SHELL_TEST_DB_USER', (string) (getenv('DB_USER') ?: 'ost'));
-define('SHELL_TEST_DB_PASS', (string) (getenv('DB_PASS') ?: 'ost-test-pw'));
-// The sub-processes load the same extension file as this process.
-define('SHELL_TEST_EXT', (string) (getenv('EXT_SO') ?: $repo . '/target/debug/libosticket_api.so'));
-define('SHELL_TEST_TMP', sys_get_temp_dir() . '/osticket-api-php-tests-' . getmypid());
-
+require_once __DIR__ . '/constants.php';
 mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
 register_shutdown_function(fn () => exec('rm -rf ' . escapeshellarg(SHELL_TEST_TMP)));
 

@@ -45,7 +45,10 @@ switch ($command) {
         exit($result === true ? 0 : 1);
     case 'enable':
     case 'disable':
-        StandinDb::exec('UPDATE ' . PLUGIN_TABLE . ' SET isactive = ? WHERE id = ?', [(int) ($command === 'enable'), $plugin->getId()]);
+        StandinDb::exec(
+            'UPDATE ' . PLUGIN_TABLE . ' SET isactive = ? WHERE id = ?',
+            [(int) ($command === 'enable'), $plugin->getId()]
+        );
         break;
     case 'enable-instance':
     case 'disable-instance':
@@ -75,7 +78,10 @@ switch ($command) {
         ]), "\n";
         exit(0);
     default:
-        fwrite(STDERR, "usage: php cli.php install|enable|disable|enable-instance|disable-instance|set|uninstall|status\n");
+        fwrite(
+            STDERR,
+            "usage: php cli.php install|enable|disable|enable-instance|disable-instance|set|uninstall|status\n"
+        );
         exit(2);
 }
 echo "{$command}: ok\n";

@@ -336,7 +336,10 @@ class Plugin
 
     public function getInstances()
     {
-        $rows = StandinDb::rows('SELECT * FROM ' . PLUGIN_INSTANCE_TABLE . ' WHERE plugin_id = ? ORDER BY id', [$this->getId()]);
+        $rows = StandinDb::rows(
+            'SELECT * FROM ' . PLUGIN_INSTANCE_TABLE . ' WHERE plugin_id = ? ORDER BY id',
+            [$this->getId()]
+        );
         return array_map(fn ($row) => new PluginInstance($row), $rows);
     }
 
@@ -543,7 +546,8 @@ class PluginManager
             return false;
         }
         StandinDb::exec(
-            'INSERT INTO ' . PLUGIN_TABLE . ' (name, install_path, isactive, version, installed) VALUES (?, ?, 0, ?, NOW())',
+            'INSERT INTO ' . PLUGIN_TABLE . ' (name, install_path, isactive, version, installed)'
+                . ' VALUES (?, ?, 0, ?, NOW())',
             [$info['name'], $path, $info['version'] ?: '']
         );
         $plugin = Plugin::lookup(StandinDb::conn()->insert_id);
