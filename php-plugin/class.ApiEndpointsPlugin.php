@@ -107,7 +107,8 @@ class ApiEndpointsPlugin extends Plugin
         // extension's database connection and past a write in progress).
         ignore_user_abort(true);
         $config = self::runtimeConfig() + ($endpoint === null ? [] : ['endpoint' => $endpoint]);
-        $answer = osticket_api_serve($server, $config, (string) file_get_contents('php://input'));
+        // The body as a stream: the extension reads it in pieces (no 70 MB PHP string).
+        $answer = osticket_api_serve($server, $config, fopen('php://input', 'rb') ?: '');
         if (is_array($answer)) {
             require_once __DIR__ . '/class.ApiEndpointsWriter.php';
             osticket_api_complete($answer, ApiEndpointsWriter::apply($answer));

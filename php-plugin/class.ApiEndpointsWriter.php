@@ -115,7 +115,6 @@ final class ApiEndpointsWriter
             $vars['message'] = $type === 'text' ? new TextThreadEntryBody($vars['message'])
                 : new HtmlThreadEntryBody($vars['message']);
         }
-        $vars['attachments'] = self::files($command['attachments'] ?? []);
         if (!empty($command['dept_id'])) {
             $vars['deptId'] = (int) $command['dept_id'];
         }
@@ -134,6 +133,8 @@ final class ApiEndpointsWriter
             }
         }
         return self::transaction(function () use ($command, $vars, $steps) {
+            // Stored inside the transaction: a refused create leaves no files behind.
+            $vars['attachments'] = self::files($command['attachments'] ?? []);
             $errors = [];
             $source = (string) ($command['source'] ?? 'API');
             $vars['source'] ??= $source;
@@ -228,14 +229,16 @@ final class ApiEndpointsWriter
             case 'due':
                 return self::due($ticket, self::dbTime($step['due'], (bool) ($step['due_utc'] ?? false)));
             case 'note':
+                $files = self::files($step['attachments'] ?? []);
                 $vars = ['note' => new HtmlThreadEntryBody($step['body']), 'title' => $step['title']];
-                $entry = $ticket->postNote(self::entry($vars, $step), $errors, $thisstaff ?: 'API', false);
-                return self::posted($entry, $step, $errors, 'note');
+                $entry = $ticket->postNote(self::entry($vars, $files), $errors, $thisstaff ?: 'API', false);
+                return self::posted($entry, $files, $errors, 'note');
             case 'reply':
+                $files = self::files($step['attachments'] ?? []);
                 $vars = ['response' => new HtmlThreadEntryBody($step['body']), 'reply-to' => 'all'];
                 // No claim: the request says who is assigned.
-                $entry = $ticket->postReply(self::entry($vars, $step), $errors, (bool) $step['alert'], false);
-                return self::posted($entry, $step, $errors, 'reply');
+                $entry = $ticket->postReply(self::entry($vars, $files), $errors, (bool) $step['alert'], false);
+                return self::posted($entry, $files, $errors, 'reply');
         }
         throw new InvalidArgumentException("unknown step {$step['do']}");
     }
@@ -353,27 +356,46 @@ final class ApiEndpointsWriter
     }
 
     /** Thread entry variables: poster and attachments (the original's 'API' poster without an agent). */
-    private static function entry(array $vars, array $step): array
+    private static function entry(array $vars, array $files): array
     {
-        return $vars + ['attachments' => self::files($step['attachments'] ?? [])]
+        return $vars + ['attachments' => $files]
             + ($GLOBALS['thisstaff'] ? [] : ['poster' => 'API', 'staffId' => 0]);
     }
 
-    /** Attachments as osTicket's API hands them to ThreadEntry (AttachmentFile::create with data). */
+    /**
+     * Stores the attachments one at a time (AttachmentFile::create, as core's API does before it
+     * creates the entry) and returns them by id, so only one file's bytes are in PHP's memory at
+     * once; the extension hands each over by index (osticket_api_attachment()).
+     */
     private static function files(array $attachments): array
     {
-        return array_map(fn (array $a) => ['name' => $a['name'], 'type' => $a['type'], 'data' => $a['data'],
-            'size' => strlen($a['data'])], array_values($attachments));
+        $files = [];
+        foreach (array_values($attachments) as $a) {
+            $data = is_int($a['data']) ? osticket_api_attachment($a['data']) : $a['data'];
+            if (!is_string($data)) {
+                throw new RuntimeException("the content of attachment {$a['name']} is gone");
+            }
+            // AttachmentFile::create() takes its argument by reference.
+            $info = ['name' => $a['name'], 'type' => $a['type'], 'data' => $data, 'size' => strlen($data)];
+            unset($data);
+            $file = AttachmentFile::create($info);
+            unset($info);
+            if (!$file instanceof AttachmentFile) {
+                throw new RuntimeException("osTicket could not store attachment {$a['name']}");
+            }
+            $files[] = ['id' => $file->getId(), 'name' => $a['name']];
+        }
+        return $files;
     }
 
     /** A posted entry, with every attachment stored (osTicket only notes a failed one in the thread). */
-    private static function posted($entry, array $step, array $errors, string $field): ?array
+    private static function posted($entry, array $files, array $errors, string $field): ?array
     {
         if (!$entry instanceof ThreadEntry) {
             return self::error(500, 'write_failed', self::message($errors, self::FAILED), $field);
         }
-        // osTicket stores the same bytes once per entry (one key per content).
-        $expected = count(array_unique(array_column($step['attachments'] ?? [], 'data')));
+        // osTicket keeps one file per content (the same bytes twice are one file, attached once).
+        $expected = count(array_unique(array_column($files, 'id')));
         return $entry->attachments->filter(['inline' => 0])->count() === $expected ? null
             : self::error(500, 'write_failed', 'The helpdesk could not store the attachments', 'attachments');
     }

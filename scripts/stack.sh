@@ -217,7 +217,8 @@ clear_env = no
 php_admin_value[sendmail_path] = $MAIL_DIR/sink.sh
 php_admin_flag[log_errors] = on
 php_admin_value[error_log] = $FPM/php-error.log
-php_admin_value[memory_limit] = 256M
+; PHP's default (Debian's php.ini too): the write path must stay within it with 50 MB of attachments.
+php_admin_value[memory_limit] = 128M
 ; Bodies up to nginx's client_max_body_size (80m) must reach PHP.
 php_admin_value[post_max_size] = 80M
 php_admin_value[upload_max_filesize] = 80M

@@ -1305,7 +1305,7 @@ mod writes {
             Some(Cmd::List(l)) => l.clone(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(files[0].get("data"), Some(&Cmd::Bytes(b"hello".to_vec())));
+        assert_eq!(files[0].get("data"), Some(&Cmd::Blob(b"hello".to_vec())));
         assert_eq!(files[1].get("type"), Some(&Cmd::Str("image/png".into())));
         let set = |config: &str| {
             db.store()

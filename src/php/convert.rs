@@ -1,5 +1,7 @@
 //! Reading PHP arrays into the core's types, byte-exact (PHP strings may hold any bytes).
 
+use std::cell::RefCell;
+
 use ext_php_rs::types::{ZendHashTable, Zval};
 
 use crate::write::Cmd;
@@ -55,15 +57,39 @@ pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) 
     }
 }
 
-/// A write command as a PHP value (arrays, binary strings for attachment data).
-pub fn command(cmd: &Cmd) -> Zval {
+thread_local! {
+    /// Attachment contents of the current write, fetched one by one by the adapter.
+    static PENDING: RefCell<Vec<Option<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Forgets the attachment contents of an earlier write (a new request, or the write answered).
+pub fn clear_pending() {
+    PENDING.with(|p| p.borrow_mut().clear());
+}
+
+/// Takes attachment content `index` of the current write (`None`: unknown or taken).
+pub fn take_pending(index: usize) -> Option<Vec<u8>> {
+    PENDING.with(|p| p.borrow_mut().get_mut(index).and_then(Option::take))
+}
+
+/// A write command as a PHP value (arrays, binary strings; [`Cmd::Blob`]s become indexes for
+/// [`take_pending`]).
+pub fn command(cmd: Cmd) -> Zval {
     let mut zv = Zval::new();
     match cmd {
+        Cmd::Blob(b) => {
+            let index = PENDING.with(|p| {
+                let mut p = p.borrow_mut();
+                p.push(Some(b));
+                p.len() - 1
+            });
+            zv.set_long(i64::try_from(index).unwrap_or(i64::MAX));
+        }
         Cmd::Null => zv.set_null(),
-        Cmd::Bool(b) => zv.set_bool(*b),
-        Cmd::Int(i) => zv.set_long(*i),
-        Cmd::Str(s) => zv.set_binary(s.as_bytes().to_vec()),
-        Cmd::Bytes(b) => zv.set_binary(b.clone()),
+        Cmd::Bool(b) => zv.set_bool(b),
+        Cmd::Int(i) => zv.set_long(i),
+        Cmd::Str(s) => zv.set_binary(s.into_bytes()),
+        Cmd::Bytes(b) => zv.set_binary(b),
         Cmd::List(items) => {
             let mut ht = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(0));
             for item in items {

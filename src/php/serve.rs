@@ -2,9 +2,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::{output_write, remove_header, set_header, set_response_code, BailoutGuard};
 
 use crate::db::MysqlStore;
@@ -13,6 +12,7 @@ use crate::error::ApiError;
 use crate::render::Format;
 use crate::response::{Body, Response};
 use crate::sql::Store;
+use crate::write::body::MAX_BODY;
 use crate::write::{self, Outcome};
 use crate::{attachments, dispatch};
 
@@ -21,19 +21,18 @@ use super::convert;
 /// Answers the current request of a deployed `api/tickets-*.php` entry script.
 ///
 /// `$server` is `$_SERVER` after osTicket's bootstrap (so `REMOTE_ADDR` is osTicket's client
-/// address), `$config` the plugin shell's runtime configuration, `$body` the raw request body.
+/// address), `$config` the plugin shell's runtime configuration, `$body` the request body: a
+/// string, or better the stream `fopen('php://input', 'rb')`, read here in pieces so that a body
+/// of 50 MB of attachments never becomes one PHP string (PHP's `memory_limit`).
 /// Writes status, headers and body itself and returns `true`; for a valid write it answers
 /// nothing and returns the command array for the plugin's write adapter instead
 /// (docs/write-commands.md), to be finished with `osticket_api_complete()`. Never throws: every
 /// failure, including a Rust panic, is answered as a JSON error.
 #[php_function]
 #[php(name = "osticket_api_serve")]
-pub fn osticket_api_serve(
-    server: &ZendHashTable,
-    config: &ZendHashTable,
-    body: Option<BinarySlice<u8>>,
-) -> Zval {
-    let body = body.map(|b| b.to_vec()).unwrap_or_default();
+pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> Zval {
+    convert::clear_pending();
+    let body = read_body(body);
     let endpoint = convert::get_text(config, "endpoint").filter(|e| !e.is_empty());
     let request = convert::request(server, body, endpoint);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -58,7 +57,7 @@ pub fn osticket_api_serve(
     }));
     let mut answer = Zval::new();
     match outcome {
-        Ok(Some(command)) => answer = convert::command(&command),
+        Ok(Some(command)) => answer = convert::command(command),
         Ok(None) => answer.set_bool(true),
         Err(_) => {
             let err = ApiError::Internal("Internal error in the API extension".into());
@@ -67,6 +66,45 @@ pub fn osticket_api_serve(
         }
     }
     answer
+}
+
+/// The request body from a string or a readable stream (read with PHP's own `fread`, a megabyte
+/// at a time, up to one byte more than the write endpoints accept).
+fn read_body(body: &Zval) -> Vec<u8> {
+    if let Some(s) = body.zend_str() {
+        return s.as_bytes().to_vec();
+    }
+    if !body.is_resource() {
+        return Vec::new();
+    }
+    let Ok(fread) = ZendCallable::try_from_name("fread") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while out.len() <= MAX_BODY {
+        let piece: i64 = 1 << 20;
+        match fread.try_call(vec![body, &piece]) {
+            Ok(chunk) => match chunk.zend_str() {
+                Some(s) if !s.as_bytes().is_empty() => out.extend_from_slice(s.as_bytes()),
+                _ => break,
+            },
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The content of attachment `$index` of the write being applied, once (`null` afterwards):
+/// the write adapter stores one file at a time.
+#[php_function]
+#[php(name = "osticket_api_attachment")]
+pub fn osticket_api_attachment(index: i64) -> Zval {
+    let mut zv = Zval::new();
+    match usize::try_from(index).ok().and_then(convert::take_pending) {
+        Some(bytes) => zv.set_binary(bytes),
+        None => zv.set_null(),
+    }
+    zv
 }
 
 /// Answers a write: `$command` as `osticket_api_serve()` returned it, `$result` as the write
@@ -98,6 +136,7 @@ pub fn osticket_api_complete(command: &ZendHashTable, result: &ZendHashTable) ->
             field: convert::get_text(result, "field").filter(|f| !f.is_empty()),
         }
     };
+    convert::clear_pending();
     let sent = catch_unwind(AssertUnwindSafe(|| {
         send(&write::complete(&answer, &body, format, outcome), None);
     }));
@@ -141,4 +180,5 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(osticket_api_serve))
         .function(wrap_function!(osticket_api_complete))
+        .function(wrap_function!(osticket_api_attachment))
 }

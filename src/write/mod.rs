@@ -29,6 +29,10 @@ pub enum Cmd {
     Str(String),
     /// Bytes (a PHP binary string).
     Bytes(Vec<u8>),
+    /// Bytes the adapter fetches when it needs them (attachment contents): PHP receives an index
+    /// for `osticket_api_attachment()`, so at most one file at a time counts against PHP's
+    /// `memory_limit` instead of every file of the request at once.
+    Blob(Vec<u8>),
     /// A list (a PHP list).
     List(Vec<Cmd>),
     /// A map with ordered keys (a PHP array with string keys).

@@ -84,7 +84,8 @@ pub fn attachments_cmd(files: Vec<uploads::Upload>) -> Cmd {
                 Cmd::map()
                     .with("name", f.name)
                     .with("type", f.mime)
-                    .with("data", Cmd::Bytes(f.data))
+                    .with("size", i64::try_from(f.data.len()).unwrap_or(i64::MAX))
+                    .with("data", Cmd::Blob(f.data))
             })
             .collect(),
     )

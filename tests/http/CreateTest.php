@@ -149,6 +149,38 @@ final class CreateTest extends ApiTestCase
         }
     }
 
+    /**
+     * The most the API takes, 5 different files of 10 MB (70 MB of JSON), within PHP's default
+     * memory_limit of 128 MB (the stack's php-fpm): the extension reads the body as a stream and
+     * the adapter stores one file at a time.
+     */
+    public function testFiftyMegabytesOfAttachmentsFitPhpsDefaultMemoryLimit(): void
+    {
+        $files = [];
+        $sizes = [];
+        for ($i = 0; $i < 5; $i++) {
+            $pdf = "%PDF-1.4\n" . random_bytes(10 * 1024 * 1024 - 9);
+            $sizes[] = strlen($pdf);
+            $files[] = ["big{$i}.pdf" => 'data:application/pdf;base64,' . base64_encode($pdf)];
+        }
+        $t = $this->created(['attachments' => $files] + self::base('Create: 50 MB'));
+        $stored = $t['thread'][0]['attachments'];
+        $this->assertSame(
+            ['big0.pdf', 'big1.pdf', 'big2.pdf', 'big3.pdf', 'big4.pdf'],
+            array_column($stored, 'filename')
+        );
+        $this->assertSame($sizes, array_column($stored, 'size'));
+        // One byte more than 10 MB in one file: 413, nothing created.
+        $files[0] = ['big0.pdf' => 'data:application/pdf;base64,'
+            . base64_encode("%PDF-1.4\n" . str_repeat('x', 10 * 1024 * 1024 - 8))];
+        $this->assertRefused(
+            ['attachments' => $files] + self::base('Create: too big'),
+            413,
+            'Attachment "big0.pdf" is 10485761 bytes; the limit is 10485760 bytes per file',
+            'attachments'
+        );
+    }
+
     public function testBadAttachmentsCreateNothing(): void
     {
         $exe = base64_encode("MZ\x90\x00" . str_repeat("\x00", 60));
