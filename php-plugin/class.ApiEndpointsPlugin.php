@@ -106,6 +106,17 @@ class ApiEndpointsPlugin extends Plugin
         // A client that hangs up must not abort the request halfway (PHP would unwind past the
         // extension's database connection and past a write in progress).
         ignore_user_abort(true);
+        // A PHP fatal error in osTicket while a write is applied (its transaction is rolled back
+        // with the connection) still gets the JSON error envelope, not an empty 200.
+        register_shutdown_function(static function (): void {
+            $e = error_get_last();
+            $fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
+            if ($e !== null && ($e['type'] & $fatal) && !headers_sent()) {
+                http_response_code(500);
+                header('Content-Type: application/json; charset=UTF-8');
+                echo '{"error":true,"message":"The helpdesk failed while answering","code":"write_failed"}';
+            }
+        });
         $config = self::runtimeConfig() + ($endpoint === null ? [] : ['endpoint' => $endpoint]);
         // The body as a stream: the extension reads it in pieces (no 70 MB PHP string).
         $answer = osticket_api_serve($server, $config, fopen('php://input', 'rb') ?: '');
