@@ -93,7 +93,7 @@ mod acol {
 }
 
 /// A subquery reading osTicket's core setting `key` (a fixed name from this crate, never input).
-pub fn config_value(tables: &Tables, key: &str) -> String {
+pub fn config_value(tables: &Tables, key: &'static str) -> String {
     format!(
         "(SELECT c.value FROM {} c WHERE c.namespace = 'core' AND c.`key` = '{key}')",
         tables.t("config")

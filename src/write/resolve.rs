@@ -307,23 +307,22 @@ pub fn ancestors(
 /// them: attachments switched off (403), its largest file size, most files and file types
 /// (`extensions`; the field's, else the helpdesk's "allowed file types").
 pub fn attachment_policy(store: &mut dyn Store, tables: &Tables, base: &Policy) -> Result<Policy> {
-    let setting = |key: &str| {
-        format!(
-            "(SELECT value FROM {} WHERE namespace = 'core' AND `key` = '{key}' LIMIT 1)",
-            tables.t("config")
-        )
-    };
+    let setting = format!(
+        "(SELECT value FROM {} WHERE namespace = 'core' AND `key` = ? LIMIT 1)",
+        tables.t("config")
+    );
     let row = store.first(&Query::new(
         format!(
             "SELECT (SELECT f.configuration FROM {field} f JOIN {form} fo ON fo.id = f.form_id \
-             WHERE fo.type = 'T' AND f.name = 'message' ORDER BY f.id LIMIT 1), {}, {}, {}",
-            setting("allow_attachments"),
-            setting("max_file_size"),
-            setting("allowed_filetypes"),
+             WHERE fo.type = 'T' AND f.name = 'message' ORDER BY f.id LIMIT 1), \
+             {setting}, {setting}, {setting}",
             field = tables.t("form_field"),
             form = tables.t("form"),
         ),
-        vec![],
+        ["allow_attachments", "max_file_size", "allowed_filetypes"]
+            .into_iter()
+            .map(Param::from)
+            .collect(),
     ))?;
     let Some(row) = row else {
         return Ok(base.clone());
