@@ -274,6 +274,41 @@ final class WriteTest extends ApiTestCase
         ];
     }
 
+    /** Bodies meant to break a parser: each is a JSON 400 and changes nothing. */
+    public static function hostileBodies(): array
+    {
+        return [
+            'nested lists' => [str_repeat('[', 100000) . str_repeat(']', 100000)],
+            'nested objects' => [str_repeat('{"a":', 5000) . '1' . str_repeat('}', 5000)],
+            'random bytes' => [random_bytes(4096)],
+            'invalid UTF-8 in a string' => ["{\"note\":\"\xff\xfe\"}"],
+            'number out of range' => ['{"statusId": 1e999}'],
+            'huge integer' => ['{"staffId": 99999999999999999999999}'],
+            'attachments of lists' => ['{"note":"x","attachments":[[[]]]}'],
+            'XML with a DOCTYPE' => [
+                '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><ticket><note>&a;</note></ticket>',
+            ],
+        ];
+    }
+
+    /** @dataProvider hostileBodies */
+    public function testHostileBodiesAreRefusedCleanly(string $body): void
+    {
+        $type = str_starts_with($body, '<') ? ['Content-Type: application/xml'] : self::JSON;
+        $before = $this->snapshot('open');
+        $r = self::$http->request(
+            'PATCH',
+            sprintf(self::UPDATE, self::number('open')),
+            self::$fx['keys']['all'],
+            $body,
+            $type
+        );
+        $this->assertJsonError($r, 400);
+        $this->assertSame($before, $this->snapshot('open'), 'a refused request changed nothing');
+        // The worker that answered is still serving.
+        $this->assertJsonOk($this->get('/api/tickets-statuses.php'));
+    }
+
     /** @dataProvider wrongTypes */
     public function testFieldsOfTheWrongTypeAreRefusedNamingTheField(array|string $body, string $field): void
     {
