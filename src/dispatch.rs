@@ -122,11 +122,12 @@ fn write(
     let actor_id = if cfg.actor.is_empty() {
         0
     } else {
+        // The name stays out of the answer (it is the helpdesk's, not the client's).
         crate::write::resolve::staff(store, &cfg.tables, "actor", &cfg.actor).map_err(|_| {
-            ApiError::Internal(format!(
-                "The agent '{}' chosen on the API Endpoints plugin's settings page is not an active agent",
-                cfg.actor
-            ))
+            ApiError::Internal(
+                "The agent chosen as \"Act as agent\" on the API Endpoints plugin's settings page is not an active agent"
+                    .into(),
+            )
         })?
     };
     let write = Write {

@@ -1368,6 +1368,31 @@ mod writes {
     }
 
     #[test]
+    fn the_acting_agent_is_resolved_and_a_wrong_one_is_not_named() {
+        let Some(db) = database("ost_") else { return };
+        let send = |actor: &str| {
+            let mut cfg = db.cfg.clone();
+            cfg.actor = actor.into();
+            let req = Request {
+                content_type: Some("application/json".into()),
+                body: br#"{"statusId":"Closed"}"#.to_vec(),
+                ..request("PATCH", "tickets-update", b"/100001.json", Some(ALL))
+            };
+            handle_write(&req, &cfg, &mut db.store())
+        };
+        assert_eq!(
+            int(&command(send("")), "actor_id"),
+            0,
+            "none: osTicket's poster API"
+        );
+        assert_eq!(int(&command(send("ada")), "actor_id"), 1);
+        assert_eq!(int(&command(send("ada@example.com")), "actor_id"), 1);
+        let (s, e) = error(send("ghost"));
+        assert_eq!(s, 500);
+        assert!(!e["message"].as_str().unwrap().contains("ghost"), "{e}");
+    }
+
+    #[test]
     fn delete_and_links_check_numbers_and_relations() {
         let Some(db) = database("ost_") else { return };
         let c = command(write(&db, "DELETE", "tickets-delete", b"/100003.json", ""));
