@@ -18,6 +18,7 @@ pub mod db;
 pub mod deploy;
 pub mod dispatch;
 pub mod error;
+pub mod freshness;
 pub mod markdown;
 pub mod openapi;
 pub mod php;

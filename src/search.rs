@@ -17,9 +17,10 @@
 //! Queries: the name lookups the request needs (each one small), one page of ids, at most one
 //! (bounded) count, one detail query for the page. This module must not import `ext_php_rs` or `mysql`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::error::{ApiError, Result};
+use crate::freshness::{self, ChangeCache};
 use crate::render::Node;
 use crate::sql::{placeholders, Param, Query, Row, Store, Tables};
 use crate::stats::{department_names, departments_query, parse_datetime, resolve_department};
@@ -656,25 +657,13 @@ pub fn search_with(
 /// Distance between two checkpoints of a deep page.
 pub const CHECKPOINT_STEP: u64 = 10_000;
 
-/// Checkpoints of one search order: `(database, SQL, parameters)` → (the ticket table's
-/// `UPDATE_TIME`, every `CHECKPOINT_STEP`-th ticket's sort key and id).
-type Checkpoints = (String, String, Arc<Vec<(String, i64)>>);
-static CHECKPOINTS: Mutex<Vec<Checkpoints>> = Mutex::new(Vec::new());
-/// Most orders a worker keeps checkpoints for.
-const CHECKPOINT_ENTRIES: usize = 8;
+/// Checkpoints of search orders (key: database, SQL and parameters of the order): every
+/// `CHECKPOINT_STEP`-th ticket's sort key and id.
+static CHECKPOINTS: ChangeCache<Vec<(String, i64)>> = ChangeCache::new(8);
 /// Checkpoints walked beyond the one a page needs, for the pages after it.
 const CHECKPOINT_AHEAD: u64 = 10;
 /// How long the ticket table must have been unchanged before checkpoints are made.
 pub const QUIET_SECONDS: i64 = 30;
-
-/// Whether `changed` (a database datetime) lies at least `seconds` before `now`.
-fn quiet_since(changed: &str, now: &str, seconds: i64) -> bool {
-    let parse = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok();
-    match (parse(changed), parse(now)) {
-        (Some(c), Some(n)) => (n - c).num_seconds() >= seconds,
-        _ => false,
-    }
-}
 
 /// The checkpoint at or before `s.offset`: `(sort key, ticket id, 0-based position)`.
 ///
@@ -690,27 +679,24 @@ fn checkpoint(
     s: &Search,
     quiet_seconds: i64,
 ) -> Result<Option<(String, i64, u64)>> {
-    let mark = store.first(&crate::stats::last_change_query(tables))?;
-    let Some((db, changed, now)) = mark.map(|r| (r.text(0), r.opt_text(1), r.text(2))) else {
+    let Some(mark) = freshness::mark(store, tables)? else {
         return Ok(None);
     };
-    let Some(changed) = changed else {
+    let Some(changed) = mark.changed.as_deref() else {
         return Ok(None);
     };
-    let key = format!("{db}|{}|{:?}", s.walk_query(tables, 0).sql, s.params);
+    let key = format!(
+        "{}|{}|{:?}",
+        mark.source,
+        s.walk_query(tables, 0).sql,
+        s.params
+    );
     let wanted = s.offset / CHECKPOINT_STEP;
-    let cached = {
-        let cache = CHECKPOINTS.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .iter()
-            .find(|(k, c, _)| *k == key && *c == changed)
-            .map(|(_, _, points)| Arc::clone(points))
-    };
-    let points = match cached {
+    let points = match CHECKPOINTS.get(&key, changed) {
         Some(points) if points.len() as u64 >= wanted => points,
         // Only a table that has been quiet for a while is worth the walk: on a busy helpdesk
         // the checkpoints would be dropped before they are used, so it gets the plain OFFSET.
-        _ if !quiet_since(&changed, &now, quiet_seconds) => return Ok(None),
+        _ if mark.quiet_for(quiet_seconds).is_none() => return Ok(None),
         _ => {
             // Walk (somewhat past) the deepest checkpoint this page needs, as OFFSET would,
             // keeping only every CHECKPOINT_STEP-th row.
@@ -732,12 +718,7 @@ fn checkpoint(
                 return Ok(None);
             }
             let points = Arc::new(points);
-            let mut cache = CHECKPOINTS.lock().unwrap_or_else(|p| p.into_inner());
-            cache.retain(|(k, _, _)| *k != key);
-            if cache.len() >= CHECKPOINT_ENTRIES {
-                cache.remove(0);
-            }
-            cache.push((key, changed, Arc::clone(&points)));
+            CHECKPOINTS.put(key, changed, Arc::clone(&points));
             points
         }
     };

@@ -8,11 +8,12 @@
 //! This module must not import `ext_php_rs` or `mysql`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::error::{ApiError, Result};
+use crate::freshness::{self, ChangeCache};
 use crate::render::Node;
 use crate::sql::{Param, Query, Row, Store, Tables};
 
@@ -332,57 +333,33 @@ pub fn stats(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
     Ok(build(aggregate, &depts, &staff))
 }
 
-/// A cached aggregate: the database it came from, its filters, and the ticket table's
-/// `UPDATE_TIME` when it was computed.
-type CacheKey = (String, Option<String>, Option<String>, Option<i64>);
-type CacheEntry = (CacheKey, String, Arc<Vec<Row>>);
-static AGGREGATES: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
-/// Most aggregates a worker keeps (one per database and filter combination).
-const CACHE_ENTRIES: usize = 16;
-
-/// The query of the ticket table's last change: `(server/database, UPDATE_TIME, NOW())`.
-/// InnoDB (MariaDB 10.x, MySQL 5.7+) keeps `UPDATE_TIME` in memory and moves it on every
-/// committed change of the table (insert, update, delete); it is NULL after a server restart
-/// until the first change.
-pub fn last_change_query(tables: &Tables) -> Query {
-    Query::new(
-        "SELECT CONCAT(@@hostname, ':', @@port, '/', DATABASE()),          CAST(UPDATE_TIME AS CHAR), CAST(NOW() AS CHAR) FROM information_schema.TABLES          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-        vec![Param::from(tables.raw("ticket"))],
-    )
-}
+/// The aggregates a worker keeps (one per database and filter combination).
+static AGGREGATES: ChangeCache<Vec<Row>> = ChangeCache::new(16);
 
 /// The aggregate rows, from the worker's cache when the ticket table has not changed since they
-/// were computed (exact: any committed change moves `UPDATE_TIME`). Counting a million tickets
-/// takes a scan of as many index entries (about 0.2 s here); a dashboard polling an unchanged
-/// helpdesk gets the cached figures. Results computed within the second of the last change are
-/// not cached (`UPDATE_TIME` has a resolution of one second).
+/// were computed ([`crate::freshness`]: exact, any committed change drops them). Counting a
+/// million tickets takes a scan of as many index entries (about 0.2 s here); a dashboard polling
+/// an unchanged helpdesk gets the cached figures.
 fn aggregate_rows(store: &mut dyn Store, tables: &Tables, f: &Filters) -> Result<Arc<Vec<Row>>> {
-    let mark = store.first(&last_change_query(tables))?;
-    let (db, changed, now) = match &mark {
-        Some(r) => (r.text(0), r.opt_text(1), r.text(2)),
-        None => (String::new(), None, String::new()),
-    };
-    let key: CacheKey = (
-        format!("{db}|{}", tables.raw("ticket")),
-        f.since.clone(),
-        f.until.clone(),
-        f.department,
-    );
-    let cacheable = changed.as_ref().is_some_and(|c| *c < now);
-    if let Some(changed) = changed.as_ref().filter(|_| cacheable) {
-        let cache = AGGREGATES.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, _, rows)) = cache.iter().find(|(k, c, _)| *k == key && c == changed) {
-            return Ok(Arc::clone(rows));
+    let mark = freshness::mark(store, tables)?;
+    let key = mark.as_ref().map(|m| {
+        format!(
+            "{}|{}|{:?}|{:?}|{:?}",
+            m.source,
+            tables.raw("ticket"),
+            f.since,
+            f.until,
+            f.department
+        )
+    });
+    if let (Some(key), Some(changed)) = (&key, mark.as_ref().and_then(|m| m.changed.as_deref())) {
+        if let Some(rows) = AGGREGATES.get(key, changed) {
+            return Ok(rows);
         }
     }
     let rows = Arc::new(store.rows(&aggregate_query(tables, f))?);
-    if let Some(changed) = changed.filter(|_| cacheable) {
-        let mut cache = AGGREGATES.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|(k, _, _)| *k != key);
-        if cache.len() >= CACHE_ENTRIES {
-            cache.remove(0);
-        }
-        cache.push((key, changed, Arc::clone(&rows)));
+    if let (Some(key), Some(changed)) = (key, mark.as_ref().and_then(|m| m.quiet_for(1))) {
+        AGGREGATES.put(key, changed, Arc::clone(&rows));
     }
     Ok(rows)
 }
