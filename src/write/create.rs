@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::body::{self, Fields};
 use super::resolve;
-use super::update::{attachments_cmd, due_date, format_field, parent};
+use super::update::{attachments_cmd, due_field, format_field, parent, priority_field};
 use super::Cmd;
 use crate::error::{ApiError, Result};
 use crate::markdown::{self, BodyFormat};
@@ -159,12 +159,8 @@ pub fn build(
     if let Some(raw) = body::ident(fields, "topicId")?.filter(|r| !r.is_empty() && r != "0") {
         data = data.with("topicId", resolve::topic(store, tables, "topicId", &raw)?);
     }
-    let prio = match body::ident(fields, "priority")? {
-        Some(p) => Some(("priority", p)),
-        None => body::ident(fields, "priorityId")?.map(|p| ("priorityId", p)),
-    };
-    if let Some((field, raw)) = prio.filter(|(_, r)| !r.is_empty()) {
-        data = data.with("priorityId", resolve::priority(store, tables, field, &raw)?);
+    if let Some(id) = priority_field(store, tables, fields)? {
+        data = data.with("priorityId", id);
     }
     let extra: Vec<&String> = fields
         .keys()
@@ -225,20 +221,8 @@ pub fn build(
     if let Some(raw) = body::ident(fields, "teamId")?.filter(|r| !r.is_empty() && r != "0") {
         cmd = cmd.with("team_id", resolve::team(store, tables, "teamId", &raw)?);
     }
-    match fields.get("dueDate") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) => {
-            if let Some((due, utc)) = due_date(Some(s))? {
-                cmd = cmd.with("due", due).with("due_utc", utc);
-            }
-        }
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "invalid_type",
-                "dueDate",
-                "dueDate must be a string or null",
-            ))
-        }
+    if let Some(Some((due, utc))) = due_field(fields)? {
+        cmd = cmd.with("due", due).with("due_utc", utc);
     }
     let files = match fields.get("attachments") {
         None | Some(Value::Null) => Vec::new(),

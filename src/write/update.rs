@@ -75,6 +75,36 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
     ))
 }
 
+/// `priority` (or the original's `priorityId`) resolved to a priority id; `None` when absent.
+pub fn priority_field(
+    store: &mut dyn Store,
+    tables: &Tables,
+    fields: &Fields,
+) -> Result<Option<i64>> {
+    let prio = match body::ident(fields, "priority")? {
+        Some(p) => Some(("priority", p)),
+        None => body::ident(fields, "priorityId")?.map(|p| ("priorityId", p)),
+    };
+    match prio.filter(|(_, raw)| !raw.is_empty()) {
+        Some((name, raw)) => Ok(Some(resolve::priority(store, tables, name, &raw)?)),
+        None => Ok(None),
+    }
+}
+
+/// `dueDate`: `None` when absent, `Some(None)` to clear it (`null` or blank), else [`due_date`].
+pub fn due_field(fields: &Fields) -> Result<Option<Option<(String, bool)>>> {
+    match fields.get("dueDate") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(due_date(Some(s))?)),
+        Some(_) => Err(ApiError::invalid_field(
+            "invalid_type",
+            "dueDate",
+            "dueDate must be a string or null",
+        )),
+    }
+}
+
 /// Attachments as command values.
 pub fn attachments_cmd(files: Vec<uploads::Upload>) -> Cmd {
     Cmd::List(
@@ -223,29 +253,12 @@ pub fn build(
             steps.push(step(kind).with(key, id));
         }
     }
-    let prio = match body::ident(fields, "priority")? {
-        Some(p) => Some(("priority", p)),
-        None => body::ident(fields, "priorityId")?.map(|p| ("priorityId", p)),
-    };
-    if let Some((name, raw)) = prio {
-        let id = resolve::priority(store, tables, name, &raw)?;
+    if let Some(id) = priority_field(store, tables, fields)? {
         if id != t.priority_id {
             steps.push(step("priority").with("priority_id", id));
         }
     }
-    if fields.contains_key("dueDate") {
-        let raw = match fields.get("dueDate") {
-            Some(Value::String(s)) => Some(s.as_str()),
-            Some(Value::Null) | None => None,
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    "invalid_type",
-                    "dueDate",
-                    "dueDate must be a string or null",
-                ))
-            }
-        };
-        let due = due_date(raw)?;
+    if let Some(due) = due_field(fields)? {
         if due.is_some() || t.duedate.is_some() {
             let (value, utc) = due.map_or((None, false), |(v, u)| (Some(v), u));
             steps.push(step("due").with("due", value).with("due_utc", utc));
