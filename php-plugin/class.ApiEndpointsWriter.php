@@ -6,10 +6,13 @@ declare(strict_types=1);
  * The write adapter: applies a command built and validated by the osticket_api extension with
  * osTicket 1.18's own domain methods and answers a result array (docs/write-commands.md).
  *
- * It decides nothing about the request; it only asks osTicket what osTicket could refuse, before
- * anything changes (a refused request changes nothing), then runs the steps in one database
- * transaction that is rolled back when a step fails or throws. Changes are made as the agent the
- * admin chose (`actor_id`: `$thisstaff` for the call), or as osTicket's system poster `API`.
+ * It decides nothing about the request. Every write runs in one database transaction that first locks
+ * the ticket's row (SELECT ... FOR UPDATE) and then reads the ticket again, so each step is checked
+ * against the ticket as it is under the lock, after the steps before it: a step that would change
+ * nothing is skipped, a step osTicket would refuse refuses the whole request (rolled back, nothing
+ * written). Locks are waited for at most LOCK_WAIT seconds; a lock wait timeout or deadlock is tried
+ * once more, then answered 503. Changes are made as the agent the admin chose (`actor_id`:
+ * `$thisstaff` for the call), or as osTicket's system poster `API`.
  *
  * osTicket behaviour kept on purpose (it is what the agent panel does): a transfer or an
  * assignment reopens a closed ticket, closing records the acting agent as the ticket's agent.
@@ -17,6 +20,20 @@ declare(strict_types=1);
 final class ApiEndpointsWriter
 {
     private const FAILED = 'The helpdesk could not apply the change';
+
+    /** Seconds a write waits for a row or table lock (innodb_lock_wait_timeout, lock_wait_timeout). */
+    public const LOCK_WAIT = 4;
+    private const ER_LOCK_WAIT_TIMEOUT = 1205;
+    private const ER_LOCK_DEADLOCK = 1213;
+    /** The code of the exception transaction() throws after a lock wait timeout or deadlock. */
+    private const BUSY = 503;
+    /** osTicket's limits of a thread entry (thread_entry.body TEXT, title VARCHAR(255)). */
+    public const BODY_MAX_BYTES = 65535;
+    public const BODY_MAX_CHARS = 64999;
+    public const TITLE_MAX_CHARS = 255;
+
+    /** Something left the transaction (mail sent, attachment handed over): no second try. */
+    private static bool $outside = false;
 
     /** Applies $command; never throws. */
     public static function apply(array $command): array
@@ -45,18 +62,30 @@ final class ApiEndpointsWriter
 
     private static function update(array $command): array
     {
-        $ticket = self::ticket((int) $command['ticket_id']);
-        if (is_array($ticket)) {
-            return $ticket;
-        }
-        foreach ($command['steps'] as $step) {
-            if ($refused = self::precheck($ticket, $step)) {
-                return $refused;
+        $steps = $command['steps'];
+        foreach ($steps as $step) {
+            if ($tooLong = self::tooLong($step)) {
+                return $tooLong;
             }
         }
-        return self::transaction(function () use ($ticket, $command) {
+        return self::locked((int) $command['ticket_id'], function (Ticket $ticket) use ($steps) {
             $events = [];
-            foreach ($command['steps'] as $step) {
+            foreach ($steps as $i => $step) {
+                if (self::unchanged($ticket, $step)) {
+                    continue;
+                }
+                if ($refused = self::precheck($ticket, $step)) {
+                    return $refused;
+                }
+                if ($step['do'] === 'reply') {
+                    // The reply may be mailed at once: what could still refuse the request is asked
+                    // first, on the ticket as it is now (after the steps before).
+                    foreach (array_slice($steps, $i + 1) as $later) {
+                        if (!self::unchanged($ticket, $later) && ($refused = self::precheck($ticket, $later))) {
+                            return $refused;
+                        }
+                    }
+                }
                 if ($failed = self::step($ticket, $step)) {
                     return $failed;
                 }
@@ -68,11 +97,7 @@ final class ApiEndpointsWriter
 
     private static function delete(array $command): array
     {
-        $ticket = self::ticket((int) $command['ticket_id']);
-        if (is_array($ticket)) {
-            return $ticket;
-        }
-        return self::transaction(function () use ($ticket) {
+        return self::locked((int) $command['ticket_id'], function (Ticket $ticket) {
             $id = (int) $ticket->getId();
             $done = self::done($ticket, ['deleted']);
             // Core keeps the thread of a child and dereferences its parent without a check; a child
@@ -94,12 +119,8 @@ final class ApiEndpointsWriter
 
     private static function link(array $command): array
     {
-        $child = self::ticket((int) $command['child_id']);
-        if (is_array($child)) {
-            return $child;
-        }
         $parentId = $command['op'] === 'link' ? (int) $command['parent_id'] : null;
-        return self::transaction(function () use ($child, $parentId) {
+        return self::locked((int) $command['child_id'], function (Ticket $child) use ($parentId) {
             $child->setPid($parentId);
             return $child->save() ? self::done($child, [$parentId ? "linked to #{$parentId}" : 'unlinked'])
                 : self::error(500, 'write_failed', self::FAILED);
@@ -126,13 +147,17 @@ final class ApiEndpointsWriter
             isset($command['due'])
                 ? ['do' => 'due', 'due' => $command['due'], 'due_utc' => $command['due_utc'] ?? false] : null,
         ]));
+        $tooLong = $vars['message'] instanceof ThreadEntryBody ? self::bodyTooLong($vars['message'], 'message') : null;
+        if ($tooLong) {
+            return $tooLong;
+        }
         // Before Ticket::create(), which sends its alerts and auto-response at once.
         foreach ($steps as $step) {
             if ($refused = self::precheck(null, $step)) {
                 return $refused;
             }
         }
-        return self::transaction(function () use ($command, $vars, $steps) {
+        return self::retried(fn () => self::transaction(function () use ($command, $vars, $steps) {
             // Stored inside the transaction: a refused create leaves no files behind.
             $vars['attachments'] = self::files($command['attachments'] ?? []);
             $errors = [];
@@ -152,7 +177,7 @@ final class ApiEndpointsWriter
                 $events[] = self::describe($step);
             }
             return self::done($ticket, $events);
-        });
+        }));
     }
 
     /** What osTicket would refuse for $step on $ticket as it is now (null: a ticket to create). */
@@ -189,6 +214,90 @@ final class ApiEndpointsWriter
                     : self::error(409, 'assign_refused', 'The team is disabled', 'teamId');
         }
         return null;
+    }
+
+    /**
+     * Whether $step would change nothing on the ticket as it is now (after the steps before it):
+     * such a step is skipped, so a combined request records what the same fields sent one request
+     * at a time would (a status the ticket already has records no event).
+     */
+    private static function unchanged(Ticket $ticket, array $step): bool
+    {
+        switch ($step['do']) {
+            case 'transfer':
+                return (int) $ticket->getDeptId() === (int) $step['dept_id'];
+            case 'topic':
+                return (int) $ticket->getTopicId() === (int) $step['topic_id'];
+            case 'sla':
+                return (int) $ticket->getSLAId() === (int) $step['sla_id'];
+            case 'priority':
+                $answer = $ticket->getAnswer('priority');
+                return $answer && (int) $answer->get('value_id') === (int) $step['priority_id'];
+            case 'staff':
+                return (int) $ticket->getStaffId() === (int) $step['staff_id'];
+            case 'team':
+                return (int) $ticket->getTeamId() === (int) $step['team_id'];
+            case 'parent':
+                return (int) $ticket->getPid() === (int) $step['parent_id'];
+            case 'status':
+                return (int) $ticket->getStatusId() === (int) $step['status_id'];
+        }
+        return false; // due (compared when applied), note, reply
+    }
+
+    /** A thread entry body of a step: `format` text is stored as text (shown literally), else HTML. */
+    private static function body(array $step): ThreadEntryBody
+    {
+        if (($step['format'] ?? 'html') === 'text') {
+            // Escaped first: osTicket balances a text body as HTML before it escapes it, which would
+            // drop literal markup such as "<b></b>"; escaped text has no markup to balance.
+            return new TextThreadEntryBody(htmlspecialchars($step['body'], ENT_NOQUOTES | ENT_SUBSTITUTE, 'UTF-8'));
+        }
+        return new HtmlThreadEntryBody($step['body']);
+    }
+
+    /** 413 when a note or reply (body or title) would not be stored whole. */
+    private static function tooLong(array $step): ?array
+    {
+        if (!in_array($step['do'], ['note', 'reply'], true)) {
+            return null;
+        }
+        if ($step['do'] === 'note') {
+            // As ThreadEntry::create() stores the title (VARCHAR(255), characters).
+            $title = Format::strip_emoticons(Format::sanitize((string) $step['title'], true));
+            if (($n = mb_strlen($title)) > self::TITLE_MAX_CHARS) {
+                return self::error(413, 'too_long', sprintf(
+                    'noteTitle is too long: %d characters as stored, at most %d',
+                    $n,
+                    self::TITLE_MAX_CHARS
+                ), 'noteTitle');
+            }
+        }
+        return self::bodyTooLong(self::body($step), $step['do']);
+    }
+
+    /**
+     * 413 when osTicket would not keep $body whole in the thread entry: the body column holds
+     * 65,535 bytes (longer text is cut by MariaDB), and from 65,000 characters on osTicket moves the
+     * body into an attachment and leaves the entry's body empty.
+     */
+    private static function bodyTooLong(ThreadEntryBody $body, string $field): ?array
+    {
+        $stored = (string) Format::strip_emoticons($body->getClean()); // as ThreadEntry::create()
+        $bytes = strlen($stored);
+        $chars = mb_strlen($stored);
+        if ($bytes <= self::BODY_MAX_BYTES && $chars <= self::BODY_MAX_CHARS) {
+            return null;
+        }
+        return self::error(413, 'too_long', sprintf(
+            '%s is too long: %d bytes, %d characters as stored; osTicket keeps'
+            . ' at most %d bytes and %d characters of a thread entry',
+            $field,
+            $bytes,
+            $chars,
+            self::BODY_MAX_BYTES,
+            self::BODY_MAX_CHARS
+        ), $field);
     }
 
     /** Applies one step; null when done, else the failure result. */
@@ -230,12 +339,15 @@ final class ApiEndpointsWriter
                 return self::due($ticket, self::dbTime($step['due'], (bool) ($step['due_utc'] ?? false)));
             case 'note':
                 $files = self::files($step['attachments'] ?? []);
-                $vars = ['note' => new HtmlThreadEntryBody($step['body']), 'title' => $step['title']];
+                $vars = ['note' => self::body($step), 'title' => $step['title']];
                 $entry = $ticket->postNote(self::entry($vars, $files), $errors, $thisstaff ?: 'API', false);
                 return self::posted($entry, $files, $errors, 'note');
             case 'reply':
                 $files = self::files($step['attachments'] ?? []);
-                $vars = ['response' => new HtmlThreadEntryBody($step['body']), 'reply-to' => 'all'];
+                $vars = ['response' => self::body($step), 'reply-to' => 'all'];
+                if ($step['alert']) {
+                    self::$outside = true; // mailed at once: the request is not tried again
+                }
                 // No claim: the request says who is assigned.
                 $entry = $ticket->postReply(self::entry($vars, $files), $errors, (bool) $step['alert'], false);
                 return self::posted($entry, $files, $errors, 'reply');
@@ -371,6 +483,7 @@ final class ApiEndpointsWriter
     {
         $files = [];
         foreach (array_values($attachments) as $a) {
+            self::$outside = true; // handed over once: the request is not tried again
             $data = is_int($a['data']) ? osticket_api_attachment($a['data']) : $a['data'];
             if (!is_string($data)) {
                 throw new RuntimeException("the content of attachment {$a['name']} is gone");
@@ -400,33 +513,91 @@ final class ApiEndpointsWriter
             : self::error(500, 'write_failed', 'The helpdesk could not store the attachments', 'attachments');
     }
 
-    /** Runs $fn in a transaction; commits an ok result, rolls back a failure or an exception. */
+    /**
+     * Runs $fn with the ticket locked: in a transaction, its row locked (SELECT ... FOR UPDATE) and
+     * the ticket read again after the lock, so $fn sees what every earlier write left.
+     */
+    private static function locked(int $id, callable $fn): array
+    {
+        return self::retried(fn () => self::transaction(function () use ($id, $fn) {
+            $lock = db_query('SELECT ticket_id FROM ' . TICKET_TABLE . ' WHERE ticket_id = ' . db_input($id)
+                . ' FOR UPDATE');
+            if ($lock === false) {
+                throw new RuntimeException('locking the ticket failed: ' . db_error());
+            }
+            if (!db_num_rows($lock)) {
+                return self::error(404, 'not_found', 'Ticket not found');
+            }
+            // Models osTicket cached before the lock may be stale: read the ticket as it is now.
+            ModelInstanceManager::flushCache();
+            $ticket = Ticket::lookup($id);
+            return $ticket instanceof Ticket ? $fn($ticket) : self::error(404, 'not_found', 'Ticket not found');
+        }));
+    }
+
+    /**
+     * Runs $fn; a lock wait timeout or deadlock is tried once more (unless something already left
+     * the transaction: a mailed reply, an attachment handed over), then answered 503.
+     */
+    private static function retried(callable $fn): array
+    {
+        self::$outside = false;
+        for ($try = 1;; $try++) {
+            try {
+                return $fn();
+            } catch (RuntimeException $e) {
+                if ($e->getCode() !== self::BUSY) {
+                    throw $e;
+                }
+                if ($try >= 2 || self::$outside) {
+                    return self::error(503, 'database_busy', sprintf('The ticket is locked by another change'
+                        . ' (waited %d s); try again later', self::LOCK_WAIT));
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs $fn in a transaction whose lock waits are bounded (LOCK_WAIT); commits an ok result,
+     * rolls back a failure or an exception. A lock wait timeout or deadlock is thrown as a
+     * RuntimeException with the code BUSY.
+     */
     private static function transaction(callable $fn): array
     {
-        if (!db_query('START TRANSACTION')) {
-            throw new RuntimeException('START TRANSACTION failed: ' . db_error());
-        }
+        $before = db_fetch_row(db_query('SELECT @@SESSION.innodb_lock_wait_timeout, @@SESSION.lock_wait_timeout'));
+        self::lockWait(self::LOCK_WAIT, self::LOCK_WAIT);
         $result = null;
         try {
+            if (!db_query('START TRANSACTION')) {
+                throw new RuntimeException('START TRANSACTION failed: ' . db_error());
+            }
             $result = $fn();
             if ($result['ok'] && !db_query('COMMIT')) {
                 $result = null;
                 throw new RuntimeException('COMMIT failed: ' . db_error());
             }
+        } catch (Throwable $e) {
+            // The error number of the failed statement, before the rollback replaces it.
+            if (in_array(db_errno(), [self::ER_LOCK_WAIT_TIMEOUT, self::ER_LOCK_DEADLOCK], true)) {
+                throw new RuntimeException('lock wait: ' . $e->getMessage(), self::BUSY, $e);
+            }
+            throw $e;
         } finally {
             if (!($result['ok'] ?? false)) {
                 db_rollback();
                 // The models osTicket cached in this request hold the undone changes.
                 ModelInstanceManager::flushCache();
             }
+            if ($before) {
+                self::lockWait((int) $before[0], (int) $before[1]);
+            }
         }
         return $result;
     }
 
-    /** The ticket, or the not-found result (it went away since the extension resolved it). */
-    private static function ticket(int $id): Ticket|array
+    private static function lockWait(int $row, int $table): void
     {
-        return Ticket::lookup($id) ?: self::error(404, 'not_found', 'Ticket not found');
+        db_query(sprintf('SET SESSION innodb_lock_wait_timeout = %d, lock_wait_timeout = %d', $row, $table));
     }
 
     private static function done(Ticket $ticket, array $events): array

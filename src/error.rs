@@ -61,6 +61,9 @@ pub enum ApiError {
         /// What went wrong, without credentials.
         message: String,
     },
+    /// A lock held by another connection outlasted the bounded wait (503 with `Retry-After`).
+    #[error("{0}")]
+    Busy(String),
     /// A failure inside the extension that the client cannot fix (500).
     #[error("{0}")]
     Internal(String),
@@ -68,6 +71,9 @@ pub enum ApiError {
     #[error("{0}")]
     NotImplemented(String),
 }
+
+/// The `Retry-After` of every 503 answer (database unreachable or busy), in seconds.
+pub const RETRY_AFTER_SECS: u64 = 5;
 
 /// Shorthand for results of the core.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -115,6 +121,7 @@ impl ApiError {
                     500
                 }
             }
+            ApiError::Busy(_) => 503,
             ApiError::Internal(_) => 500,
             ApiError::NotImplemented(_) => 501,
         }
@@ -140,6 +147,7 @@ impl ApiError {
                     "database_error"
                 }
             }
+            ApiError::Busy(_) => "database_busy",
             ApiError::Internal(_) => "internal_error",
             ApiError::NotImplemented(_) => "not_implemented",
         }
@@ -156,6 +164,11 @@ impl ApiError {
             ApiError::Invalid { field, .. } => field.as_deref(),
             _ => None,
         }
+    }
+
+    /// Seconds for the `Retry-After` header of an answer that says "try again later" (503).
+    pub fn retry_after(&self) -> Option<u64> {
+        (self.status() == 503).then_some(RETRY_AFTER_SECS)
     }
 
     /// Methods for the `Allow` header of a 405 answer.
@@ -201,6 +214,11 @@ mod tests {
         };
         assert_eq!(down.status(), 503);
         assert_eq!(broken.status(), 500);
+        assert_eq!(down.retry_after(), Some(RETRY_AFTER_SECS));
+        assert_eq!(broken.retry_after(), None);
+        let busy = ApiError::Busy("locked".into());
+        assert_eq!((busy.status(), busy.code()), (503, "database_busy"));
+        assert_eq!(busy.retry_after(), Some(RETRY_AFTER_SECS));
         assert_ne!(down.code(), broken.code());
     }
 

@@ -79,6 +79,9 @@ impl Response {
         if let Some(allow) = err.allow() {
             resp.headers.push(("Allow", allow));
         }
+        if let Some(secs) = err.retry_after() {
+            resp.headers.push(("Retry-After", secs.to_string()));
+        }
         resp
     }
 

@@ -1192,24 +1192,44 @@ mod writes {
         assert_eq!(int(&c, "ticket_id"), 1);
         let s = steps(&c);
         let names: Vec<&str> = s.iter().map(|s| name(s)).collect();
-        // SLA 1 is the ticket's already: no step.
+        // The documented order; SLA 1 is the ticket's already but is handed over with the others
+        // (the adapter skips it when it still is when its turn comes).
         assert_eq!(
             names,
-            ["transfer", "status", "staff", "team", "priority", "due", "note"]
+            ["transfer", "sla", "priority", "due", "team", "staff", "note", "status"]
         );
+        let order: Vec<&str> = osticket_api::write::update::ORDER
+            .iter()
+            .copied()
+            .filter(|n| names.contains(n))
+            .collect();
+        assert_eq!(names, order);
         assert_eq!(int(s[0], "dept_id"), 3);
-        assert_eq!(int(s[1], "status_id"), 3);
-        assert_eq!(int(s[2], "staff_id"), 1);
-        assert_eq!(int(s[4], "priority_id"), 1);
+        assert_eq!(int(s[1], "sla_id"), 1);
+        assert_eq!(int(s[2], "priority_id"), 1);
         assert_eq!(
-            s[5].get("due"),
+            s[3].get("due"),
             Some(&Cmd::Str("2030-01-31 16:30:00".into()))
         );
-        assert_eq!(s[5].get("due_utc"), Some(&Cmd::Bool(true)));
+        assert_eq!(s[3].get("due_utc"), Some(&Cmd::Bool(true)));
+        assert_eq!(int(s[5], "staff_id"), 1);
         assert_eq!(
             s[6].get("body"),
             Some(&Cmd::Str("<p><strong>hi</strong></p>\n".into()))
         );
+        assert_eq!(s[6].get("format"), Some(&Cmd::Str("html".into())));
+        assert_eq!(int(s[7], "status_id"), 3);
+        // Text stays text: handed over as written, for osTicket's text body.
+        let c = command(write(
+            &db,
+            "PATCH",
+            "tickets-update",
+            b"/100001.json",
+            r#"{"reply":"<b>x</b> *y*","replyFormat":"text","alert":false}"#,
+        ));
+        let s = steps(&c);
+        assert_eq!(s[0].get("body"), Some(&Cmd::Str("<b>x</b> *y*".into())));
+        assert_eq!(s[0].get("format"), Some(&Cmd::Str("text".into())));
         // Unassigning what is assigned; a change to nothing answers at once with the number.
         let c = command(write(
             &db,
@@ -1219,7 +1239,7 @@ mod writes {
             r#"{"staffId":null,"teamId":0}"#,
         ));
         let s = steps(&c);
-        assert_eq!((int(s[0], "staff_id"), int(s[1], "team_id")), (0, 0));
+        assert_eq!((int(s[0], "team_id"), int(s[1], "staff_id")), (0, 0));
         match write(
             &db,
             "PATCH",

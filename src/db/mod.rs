@@ -23,6 +23,11 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 /// Longest a statement may run on MariaDB before the server stops it (answered 503).
 const STATEMENT_LIMIT: Duration = Duration::from_secs(20);
 
+/// Longest a statement waits for a row lock (`innodb_lock_wait_timeout`) or a table/metadata lock
+/// (`lock_wait_timeout`, e.g. behind `LOCK TABLES ... WRITE`) before it fails: answered 503 with
+/// `Retry-After`, so a stalled table does not hold every php-fpm worker.
+pub const LOCK_WAIT: Duration = Duration::from_secs(4);
+
 static POOLS: OnceLock<Mutex<HashMap<DbSettings, Pool>>> = OnceLock::new();
 
 fn pool(settings: &DbSettings) -> Result<Pool> {
@@ -55,8 +60,10 @@ fn pool(settings: &DbSettings) -> Result<Pool> {
         // a big helpdesk) is stopped by the server instead of holding a worker. MariaDB only
         // (the versioned comment); MySQL runs the plain SET.
         .init(vec![format!(
-            "SET @osticket_api = 1 /*M!100108 , SESSION max_statement_time = {} */",
-            STATEMENT_LIMIT.as_secs()
+            "SET @osticket_api = 1, SESSION innodb_lock_wait_timeout = {lock}, \
+             SESSION lock_wait_timeout = {lock} /*M!100108 , SESSION max_statement_time = {} */",
+            STATEMENT_LIMIT.as_secs(),
+            lock = LOCK_WAIT.as_secs(),
         )])
         .pool_opts(
             // No COM_RESET_CONNECTION when a connection returns to the pool: it would also drop
@@ -90,6 +97,13 @@ fn classify(err: mysql::Error) -> ApiError {
                 STATEMENT_LIMIT.as_secs()
             ),
         };
+    }
+    if matches!(&err, mysql::Error::MySqlError(e) if matches!(e.code, 1205 | 1213)) {
+        eprintln!("osticket_api: lock wait: {err}");
+        return ApiError::Busy(format!(
+            "The database is busy: a lock was held for more than {} s; try again later",
+            LOCK_WAIT.as_secs()
+        ));
     }
     // The driver's text can name hosts, tables and SQL: it goes to the server log (php-fpm's
     // worker output), the client gets a generic message.

@@ -210,6 +210,8 @@ fn known_code(code: &str) -> &'static str {
         "assign_refused",
         "create_refused",
         "not_found",
+        "too_long",
+        "database_busy",
         "write_failed",
     ];
     CODES
@@ -278,5 +280,20 @@ mod tests {
         assert_eq!(odd.status, 500, "a failure is never a success status");
         let v: serde_json::Value = serde_json::from_slice(odd.bytes().unwrap()).unwrap();
         assert_eq!(v["code"], "write_failed");
+        let busy = complete(
+            "number",
+            b"",
+            Format::Json,
+            Outcome::Failed {
+                status: 503,
+                code: "database_busy".into(),
+                message: "locked".into(),
+                field: None,
+            },
+        );
+        assert_eq!(busy.status, 503);
+        assert_eq!(busy.header("Retry-After"), Some("5"));
+        let v: serde_json::Value = serde_json::from_slice(busy.bytes().unwrap()).unwrap();
+        assert_eq!(v["code"], "database_busy");
     }
 }

@@ -1,6 +1,10 @@
 //! `PATCH|PUT tickets-update.php/{number}`: every field of CONTRACT.md §3.3 plus `teamId`,
 //! `priority`, `reply`, `replyFormat` and `alert`, resolved and validated before anything is
-//! written. Only the fields that change something become steps, in the original's order.
+//! written. The fields become steps in one documented order ([`ORDER`]); a request in which no
+//! field would change anything has none. When one field changes something, every given field is
+//! handed over, because an earlier step can change what a later one finds (a transfer reopens a
+//! closed ticket, so a `statusId` the ticket had before still matters): the write adapter skips
+//! each step that changes nothing on the ticket as it is when the step runs.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::Value;
@@ -12,6 +16,13 @@ use crate::error::{ApiError, Result};
 use crate::markdown::{self, BodyFormat};
 use crate::sql::{Store, Tables};
 use crate::uploads::{self, Policy};
+
+/// The order in which the fields of one update are applied (as an agent would in the staff panel),
+/// as step names: one request means the same as its fields sent one request at a time in this order.
+pub const ORDER: &[&str] = &[
+    "transfer", "topic", "sla", "priority", "due", "team", "staff", "parent", "note", "reply",
+    "status",
+];
 
 /// Title of a note without `noteTitle` (as the original).
 pub const DEFAULT_NOTE_TITLE: &str = "API Update";
@@ -121,16 +132,24 @@ pub fn attachments_cmd(files: Vec<uploads::Upload>) -> Cmd {
     )
 }
 
-/// A message body field rendered to safe HTML; `None` when absent or blank.
-fn message(fields: &Fields, name: &str, format_name: &str) -> Result<Option<String>> {
+/// A message body field: `(body, format)` with `format` `text` for literal text (osTicket escapes
+/// it and shows it as it is) and `html` for Markdown and HTML rendered to safe HTML; `None` when
+/// absent or blank.
+fn message(
+    fields: &Fields,
+    name: &str,
+    format_name: &str,
+) -> Result<Option<(String, &'static str)>> {
     let Some(text) = body::text(fields, name)? else {
         return Ok(None);
     };
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let format = format_field(fields, format_name)?;
-    Ok(Some(markdown::render(&text, format)))
+    Ok(Some(match format_field(fields, format_name)? {
+        BodyFormat::Text => (text, "text"),
+        format => (markdown::render(&text, format), "html"),
+    }))
 }
 
 /// Resolves the parent of `ticket` named by `parentTicketNumber`: number first, then a plain
@@ -177,7 +196,8 @@ pub fn parent(
     Ok(p.id)
 }
 
-/// Validates an update and returns the command (`None`: nothing would change).
+/// Validates an update and returns the ticket and the steps in [`ORDER`]: none when no field would
+/// change anything, else every given field (see the module documentation).
 pub fn build(
     store: &mut dyn Store,
     tables: &Tables,
@@ -187,39 +207,17 @@ pub fn build(
 ) -> Result<(Current, Vec<Cmd>)> {
     let t = resolve::ticket(store, tables, number)?
         .ok_or_else(|| ApiError::NotFound("Ticket not found".into()))?;
-    let mut steps = Vec::new();
+    // (step, changes the ticket as it is now)
+    let mut steps: Vec<(Cmd, bool)> = Vec::new();
     let step = |name: &'static str| Cmd::map().with("do", name);
 
     if let Some(raw) = body::ident(fields, "departmentId")? {
         let id = resolve::department(store, tables, "departmentId", &raw)?;
-        if id != t.dept_id {
-            steps.push(step("transfer").with("dept_id", id));
-        }
+        steps.push((step("transfer").with("dept_id", id), id != t.dept_id));
     }
     if let Some(raw) = body::ident(fields, "topicId")? {
         let id = resolve::topic(store, tables, "topicId", &raw)?;
-        if id != t.topic_id {
-            steps.push(step("topic").with("topic_id", id));
-        }
-    }
-    if let Some(raw) = body::ident(fields, "parentTicketNumber")? {
-        let id = parent(store, tables, Some(t.id), &raw)?;
-        if resolve::ancestors(store, tables, id, 10)?.contains(&t.id) {
-            return Err(ApiError::invalid_field(
-                "cycle",
-                "parentTicketNumber",
-                "The parent ticket is a descendant of this ticket",
-            ));
-        }
-        if id != t.pid {
-            steps.push(step("parent").with("parent_id", id));
-        }
-    }
-    if let Some(raw) = body::ident(fields, "statusId")? {
-        let (id, state) = resolve::status(store, tables, "statusId", &raw)?;
-        if id != t.status_id {
-            steps.push(step("status").with("status_id", id).with("state", state));
-        }
+        steps.push((step("topic").with("topic_id", id), id != t.topic_id));
     }
     if let Some(raw) = body::ident(fields, "slaId")? {
         let id = if raw.is_empty() || raw == "0" {
@@ -227,13 +225,22 @@ pub fn build(
         } else {
             resolve::sla(store, tables, "slaId", &raw)?
         };
-        if id != t.sla_id {
-            steps.push(step("sla").with("sla_id", id));
-        }
+        steps.push((step("sla").with("sla_id", id), id != t.sla_id));
     }
-    for (name, current, kind) in [
-        ("staffId", t.staff_id, "staff"),
-        ("teamId", t.team_id, "team"),
+    if let Some(id) = priority_field(store, tables, fields)? {
+        steps.push((
+            step("priority").with("priority_id", id),
+            id != t.priority_id,
+        ));
+    }
+    if let Some(due) = due_field(fields)? {
+        let changes = due.is_some() || t.duedate.is_some();
+        let (value, utc) = due.map_or((None, false), |(v, u)| (Some(v), u));
+        steps.push((step("due").with("due", value).with("due_utc", utc), changes));
+    }
+    for (name, current, kind, key) in [
+        ("teamId", t.team_id, "team", "team_id"),
+        ("staffId", t.staff_id, "staff", "staff_id"),
     ] {
         if !fields.contains_key(name) {
             continue;
@@ -244,26 +251,23 @@ pub fn build(
             Some(raw) if kind == "staff" => resolve::staff(store, tables, name, &raw)?,
             Some(raw) => resolve::team(store, tables, name, &raw)?,
         };
-        if id != current {
-            let key = if kind == "staff" {
-                "staff_id"
-            } else {
-                "team_id"
-            };
-            steps.push(step(kind).with(key, id));
-        }
+        steps.push((step(kind).with(key, id), id != current));
     }
-    if let Some(id) = priority_field(store, tables, fields)? {
-        if id != t.priority_id {
-            steps.push(step("priority").with("priority_id", id));
+    if let Some(raw) = body::ident(fields, "parentTicketNumber")? {
+        let id = parent(store, tables, Some(t.id), &raw)?;
+        if resolve::ancestors(store, tables, id, 10)?.contains(&t.id) {
+            return Err(ApiError::invalid_field(
+                "cycle",
+                "parentTicketNumber",
+                "The parent ticket is a descendant of this ticket",
+            ));
         }
+        steps.push((step("parent").with("parent_id", id), id != t.pid));
     }
-    if let Some(due) = due_field(fields)? {
-        if due.is_some() || t.duedate.is_some() {
-            let (value, utc) = due.map_or((None, false), |(v, u)| (Some(v), u));
-            steps.push(step("due").with("due", value).with("due_utc", utc));
-        }
-    }
+    let status = match body::ident(fields, "statusId")? {
+        Some(raw) => Some(resolve::status(store, tables, "statusId", &raw)?),
+        None => None,
+    };
     let note = message(fields, "note", "noteFormat")?;
     let reply = message(fields, "reply", "replyFormat")?;
     let title = body::text(fields, "noteTitle")?
@@ -289,24 +293,34 @@ pub fn build(
             )?)
         }
     };
-    if let Some(html) = note {
-        steps.push(step("note").with("title", title).with("body", html).with(
-            "attachments",
-            attachments_cmd(files.take().unwrap_or_default()),
+    if let Some((body, format)) = note {
+        let files = attachments_cmd(files.take().unwrap_or_default());
+        let note = step("note")
+            .with("title", title)
+            .with("body", body)
+            .with("format", format)
+            .with("attachments", files);
+        steps.push((note, true));
+    }
+    if let Some((body, format)) = reply {
+        let files = attachments_cmd(files.take().unwrap_or_default());
+        let reply = step("reply")
+            .with("body", body)
+            .with("format", format)
+            .with("attachments", files)
+            .with("alert", alert);
+        steps.push((reply, true));
+    }
+    if let Some((id, state)) = status {
+        steps.push((
+            step("status").with("status_id", id).with("state", state),
+            id != t.status_id,
         ));
     }
-    if let Some(html) = reply {
-        steps.push(
-            step("reply")
-                .with("body", html)
-                .with(
-                    "attachments",
-                    attachments_cmd(files.take().unwrap_or_default()),
-                )
-                .with("alert", alert),
-        );
+    if !steps.iter().any(|(_, changes)| *changes) {
+        return Ok((t, Vec::new()));
     }
-    Ok((t, steps))
+    Ok((t, steps.into_iter().map(|(s, _)| s).collect()))
 }
 
 #[cfg(test)]
@@ -347,6 +361,21 @@ mod tests {
         ] {
             let e = due_date(Some(bad)).unwrap_err();
             assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_documented_order_is_the_order_of_the_steps() {
+        // build() itself is checked against MariaDB (tests/db.rs) and real osTicket (HTTP suite).
+        let docs = include_str!("../../docs/write-commands.md");
+        let mut last = 0;
+        for name in ORDER {
+            let at = docs[last..]
+                .find(&format!("| `{name}` |"))
+                .unwrap_or_else(|| {
+                    panic!("docs/write-commands.md lists `{name}` after the one before")
+                });
+            last += at;
         }
     }
 
