@@ -377,7 +377,8 @@ final class ApiEndpointsWriter
     /** Sets a plain field and records it as the agent panel's field edit does (`edited` event). */
     private static function edit(Ticket $ticket, string $name, $value, string $field): ?array
     {
-        $old = $ticket->get($name . '_id');
+        // As read from the database: an id or null (a model saved in this request may hold 0).
+        $old = (int) $ticket->get($name . '_id') ?: null;
         $ticket->{$name} = $value;
         if (!$ticket->save()) {
             return self::error(500, 'write_failed', self::FAILED, $field);

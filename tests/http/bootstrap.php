@@ -4,3 +4,4 @@ declare(strict_types=1);
 
 require_once __DIR__ . '/Client.php';
 require_once __DIR__ . '/ApiTestCase.php';
+require_once __DIR__ . '/WriteCase.php';
