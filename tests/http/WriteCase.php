@@ -113,4 +113,71 @@ abstract class WriteCase extends ApiTestCase
             . ' WHERE t.ticket_id = ?', [$id])[0];
         return ['ticket' => $row, 'events' => self::events($id), 'entries' => self::entries($id)];
     }
+
+    /**
+     * Keeps $clients requests in flight (curl_multi) until $seconds have passed, then lets the last
+     * ones finish. $next() gives each new request: [label, method, path, body (array: JSON)];
+     * $tick(seconds since the start), when given, is called between answers.
+     * @return list<array{label: string, body: mixed, status: int, headers: array, answer: string,
+     *     started: float, took: float}>
+     */
+    protected function concurrently(int $clients, float $seconds, callable $next, ?callable $tick = null): array
+    {
+        $multi = curl_multi_init();
+        $active = [];
+        $done = [];
+        $start = microtime(true);
+        $launch = function () use ($multi, $next, &$active): void {
+            [$label, $method, $path, $body] = $next();
+            $headers = [];
+            $ch = curl_init(self::$fx['base_url'] . $path);
+            curl_setopt_array($ch, [
+                CURLOPT_CUSTOMREQUEST => $method,
+                CURLOPT_RETURNTRANSFER => true,
+                CURLOPT_TIMEOUT => 60,
+                CURLOPT_HTTPHEADER => array_merge(self::JSON, ['X-API-Key: ' . self::$fx['keys']['all']]),
+                CURLOPT_HEADERFUNCTION => function ($ch, string $line) use (&$headers): int {
+                    if (str_contains($line, ':')) {
+                        [$name, $value] = explode(':', $line, 2);
+                        $headers[strtolower(trim($name))] = trim($value);
+                    }
+                    return strlen($line);
+                },
+            ]);
+            if ($body !== null) {
+                curl_setopt($ch, CURLOPT_POSTFIELDS, is_array($body)
+                    ? json_encode($body, JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE) : $body);
+            }
+            curl_multi_add_handle($multi, $ch);
+            $active[spl_object_id($ch)] = ['ch' => $ch, 'label' => $label, 'body' => $body,
+                'headers' => &$headers, 'started' => microtime(true)];
+        };
+        for ($i = 0; $i < $clients; $i++) {
+            $launch();
+        }
+        while ($active) {
+            curl_multi_exec($multi, $running);
+            curl_multi_select($multi, 0.2);
+            if ($tick) {
+                $tick(microtime(true) - $start);
+            }
+            while ($info = curl_multi_info_read($multi)) {
+                $ch = $info['handle'];
+                $a = $active[spl_object_id($ch)];
+                unset($active[spl_object_id($ch)]);
+                $this->assertSame(0, curl_errno($ch), "{$a['label']}: " . curl_error($ch));
+                $done[] = ['label' => $a['label'], 'body' => $a['body'],
+                    'status' => (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE), 'headers' => $a['headers'],
+                    'answer' => (string) curl_multi_getcontent($ch), 'started' => $a['started'] - $start,
+                    'took' => microtime(true) - $a['started']];
+                curl_multi_remove_handle($multi, $ch);
+                curl_close($ch);
+                if (microtime(true) - $start < $seconds) {
+                    $launch();
+                }
+            }
+        }
+        curl_multi_close($multi);
+        return $done;
+    }
 }
