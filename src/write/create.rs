@@ -66,7 +66,10 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
             _ => (html, "html"),
         });
     }
-    if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
+    if raw
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+    {
         let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
             ApiError::invalid_field(
                 "invalid_message",
@@ -249,6 +252,11 @@ mod tests {
     fn messages_follow_core_unless_a_format_is_given() {
         let m = |j: &str| message(&fields(j)).unwrap();
         assert_eq!(m(r#"{"message":"a <b>"}"#), ("a <b>".into(), "text"));
+        // Text starting with multi-byte characters is text (not sliced inside a character).
+        for text in ["жжжжж", "ab✓de", "你好世界啊", "e\u{301}e\u{301}e"] {
+            let json = serde_json::json!({ "message": text }).to_string();
+            assert_eq!(m(&json).1, "text", "{text}");
+        }
         assert_eq!(
             m(r#"{"message":"data:text/html,<p>x</p><script>y</script>"}"#),
             ("<p>x</p>".into(), "html")

@@ -59,7 +59,8 @@ final class WriteConcurrencyTest extends WriteCase
             max(array_column($answers, 'took'))
         ));
         $failed = array_filter($answers, fn ($a) => $a['status'] !== 200);
-        $this->assertSame([], array_map(fn ($a) => [$a['label'], $a['status'], $a['answer']], $failed), 'every write applied');
+        $failures = array_map(fn ($a) => [$a['label'], $a['status'], $a['answer']], $failed);
+        $this->assertSame([], $failures, 'every write applied');
         $this->assertGreaterThan(self::CLIENTS * 5, count($answers), 'the clients kept the ticket busy');
 
         $id = self::ticketId($number);

@@ -1,0 +1,118 @@
+<?php
+
+declare(strict_types=1);
+
+namespace OsticketApi\Tests\Http;
+
+/**
+ * Text of writes on real osTicket (docs/write-commands.md, "Limits"): nothing is cut silently (a body
+ * or title osTicket would not keep whole is refused with 413 naming the field before anything is
+ * written; one just within the limits is stored and returned whole), and `text` means text.
+ */
+final class WriteTextTest extends WriteCase
+{
+    private const LITERAL = "<b>bold</b> and <script>alert(1)</script>\nNächste Zeile: привет, 你好, שלום, e\u{301} & <i></i>";
+
+    /** Everything a write may change, of the ticket and of osTicket as a whole (newest rows). */
+    private function snapshot(string $number): array
+    {
+        $max = fn (string $table, string $column) => 'SELECT MAX(' . $column . ') FROM ' . self::table($table);
+        $newest = self::db()->query(implode(' UNION ALL ', [
+            $max('thread_entry', 'id'), $max('thread_event', 'id'), $max('file', 'id'), $max('ticket', 'ticket_id'),
+        ]))->fetchAll(\PDO::FETCH_COLUMN);
+        return [self::state($number), $newest];
+    }
+
+    private function assertTooLong(string $number, array $body, string $field, string $limit): void
+    {
+        $before = $this->snapshot($number);
+        $r = $this->send('PATCH', sprintf(self::UPDATE, $number), $body);
+        $error = $this->assertJsonError($r, 413);
+        $this->assertSame(['too_long', $field], [$error['code'], $error['field'] ?? null], $r['body']);
+        $this->assertStringContainsString($limit, $error['message']);
+        $this->assertSame($before, $this->snapshot($number), 'a refused write changes nothing');
+    }
+
+    /** The body of the newest thread entry as GET answers it, and its stored format. */
+    private function newest(string $number): array
+    {
+        $t = $this->assertJsonOk($this->get("/api/tickets-get.php/{$number}.json"));
+        $entry = end($t['thread']);
+        $format = self::rows('SELECT format, title FROM ' . self::table('thread_entry') . ' WHERE id = ?', [$entry['id']]);
+        return [$entry['body'], $format[0]['format'], $format[0]['title']];
+    }
+
+    public static function formats(): array
+    {
+        return ['note' => ['note', 'noteFormat', 'N'], 'reply' => ['reply', 'replyFormat', 'R']];
+    }
+
+    /** @dataProvider formats */
+    public function testTextIsShownLiterally(string $field, string $formatField): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket("Text: literal {$field}");
+        $this->update($n, [$field => self::LITERAL, $formatField => 'text', 'alert' => false]);
+        [$body, $format] = $this->newest($n);
+        $this->assertSame('text', $format, 'stored as osTicket text');
+        // The body is HTML, as for every entry: the text escaped, so it is shown as written.
+        $this->assertStringNotContainsString('<b>', $body);
+        $this->assertStringNotContainsString('<script', $body);
+        $this->assertStringContainsString('&lt;script&gt;alert(1)&lt;/script&gt;', $body);
+        $this->assertSame(self::LITERAL, html_entity_decode($body, ENT_QUOTES | ENT_HTML5, 'UTF-8'));
+    }
+
+    /** @dataProvider formats */
+    public function testBodiesAtTheLimitsAreStoredWholeAndBeyondThemRefused(string $field, string $formatField): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket("Text: long {$field}");
+        // Bytes: 65,535 of two-byte text and one ASCII letter is the most; one more byte is refused.
+        $most = str_repeat('ж', 32767) . 'a';
+        $this->assertSame(65535, strlen($most));
+        foreach (['text' => $most, 'markdown' => str_repeat('ж', 32760)] as $format => $text) {
+            $this->update($n, [$field => $text, $formatField => $format, 'alert' => false]);
+            [$body] = $this->newest($n);
+            $this->assertStringContainsString($text, $body, "{$format}: stored and returned whole");
+            $this->assertLessThanOrEqual(65535, strlen($body));
+        }
+        $this->assertTooLong($n, [$field => str_repeat('ж', 32768), $formatField => 'text', 'alert' => false], $field, '65535');
+        // The issue's case: 40,000 `ж` (80,000 bytes), with another field that is not applied either.
+        $this->assertTooLong(
+            $n,
+            ['statusId' => 'Closed', $field => str_repeat('ж', 40000), $formatField => 'text', 'alert' => false],
+            $field,
+            '65535'
+        );
+        // Characters: osTicket moves a body of 65,000 characters into an attachment.
+        $this->update($n, [$field => str_repeat('a', 64999), $formatField => 'text', 'alert' => false]);
+        $this->assertSame(str_repeat('a', 64999), $this->newest($n)[0]);
+        $this->assertTooLong($n, [$field => str_repeat('a', 65000), $formatField => 'text', 'alert' => false], $field, '64999');
+    }
+
+    public function testNoteTitlesAtTheLimitAreStoredWholeAndBeyondItRefused(): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket('Text: long title');
+        // (osTicket drops emoji and dingbats such as ✓ from titles: not used here.)
+        $title = str_repeat('ж', 254) . 'ü';
+        $this->update($n, ['note' => 'titled', 'noteTitle' => $title]);
+        $this->assertSame($title, $this->newest($n)[2]);
+        $this->assertTooLong($n, ['note' => 'titled', 'noteTitle' => str_repeat('ж', 256)], 'noteTitle', '255');
+        $this->assertTooLong($n, ['note' => 'titled', 'noteTitle' => str_repeat('x', 1000)], 'noteTitle', '255');
+    }
+
+    public function testLongCreateMessagesAreRefusedBeforeATicketExists(): void
+    {
+        $this->requireRealOsticket();
+        $count = fn () => (int) self::db()->query('SELECT COUNT(*) FROM ' . self::table('ticket'))->fetchColumn();
+        $before = $count();
+        $r = $this->send('POST', '/api/tickets.json', [
+            'name' => 'Walter Write', 'email' => 'walter.write@example.com', 'subject' => 'Text: long message',
+            'message' => str_repeat('ж', 40000), 'alert' => false, 'autorespond' => false,
+        ]);
+        $error = $this->assertJsonError($r, 413);
+        $this->assertSame(['too_long', 'message'], [$error['code'], $error['field'] ?? null], $r['body']);
+        $this->assertSame($before, $count(), 'no ticket');
+    }
+}
