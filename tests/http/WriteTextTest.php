@@ -11,7 +11,8 @@ namespace OsticketApi\Tests\Http;
  */
 final class WriteTextTest extends WriteCase
 {
-    private const LITERAL = "<b>bold</b> and <script>alert(1)</script>\nNächste Zeile: привет, 你好, שלום, e\u{301} & <i></i>";
+    private const LITERAL = "<b>bold</b> and <script>alert(1)</script>\n"
+        . "Nächste Zeile: привет, 你好, שלום, e\u{301} & <i></i>";
 
     /** Everything a write may change, of the ticket and of osTicket as a whole (newest rows). */
     private function snapshot(string $number): array
@@ -38,7 +39,8 @@ final class WriteTextTest extends WriteCase
     {
         $t = $this->assertJsonOk($this->get("/api/tickets-get.php/{$number}.json"));
         $entry = end($t['thread']);
-        $format = self::rows('SELECT format, title FROM ' . self::table('thread_entry') . ' WHERE id = ?', [$entry['id']]);
+        $sql = 'SELECT format, title FROM ' . self::table('thread_entry') . ' WHERE id = ?';
+        $format = self::rows($sql, [$entry['id']]);
         return [$entry['body'], $format[0]['format'], $format[0]['title']];
     }
 
@@ -76,7 +78,8 @@ final class WriteTextTest extends WriteCase
             $this->assertStringContainsString($text, $body, "{$format}: stored and returned whole");
             $this->assertLessThanOrEqual(65535, strlen($body));
         }
-        $this->assertTooLong($n, [$field => str_repeat('ж', 32768), $formatField => 'text', 'alert' => false], $field, '65535');
+        $over = [$field => str_repeat('ж', 32768), $formatField => 'text', 'alert' => false];
+        $this->assertTooLong($n, $over, $field, '65535');
         // The issue's case: 40,000 `ж` (80,000 bytes), with another field that is not applied either.
         $this->assertTooLong(
             $n,
@@ -87,7 +90,8 @@ final class WriteTextTest extends WriteCase
         // Characters: osTicket moves a body of 65,000 characters into an attachment.
         $this->update($n, [$field => str_repeat('a', 64999), $formatField => 'text', 'alert' => false]);
         $this->assertSame(str_repeat('a', 64999), $this->newest($n)[0]);
-        $this->assertTooLong($n, [$field => str_repeat('a', 65000), $formatField => 'text', 'alert' => false], $field, '64999');
+        $over = [$field => str_repeat('a', 65000), $formatField => 'text', 'alert' => false];
+        $this->assertTooLong($n, $over, $field, '64999');
     }
 
     public function testNoteTitlesAtTheLimitAreStoredWholeAndBeyondItRefused(): void
