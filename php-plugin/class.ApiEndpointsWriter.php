@@ -523,7 +523,7 @@ final class ApiEndpointsWriter
         return self::retried(fn () => self::transaction(function () use ($id, $fn) {
             $lock = db_query('SELECT ticket_id FROM ' . TICKET_TABLE . ' WHERE ticket_id = ' . db_input($id)
                 . ' FOR UPDATE');
-            if ($lock === false) {
+            if (!$lock) { // db_query() answers null when mysqli threw (a lock wait timeout)
                 throw new RuntimeException('locking the ticket failed: ' . db_error());
             }
             if (!db_num_rows($lock)) {

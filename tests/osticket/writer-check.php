@@ -334,8 +334,9 @@ $GLOBALS['thisstaff'] = null;
 $task instanceof Task || fail('creating an open task failed');
 $snapshot = fn () => [row($id), events($id), entries($id)];
 $before = $snapshot();
+// (Not after a transfer: the status is checked in the department the ticket is in by then.)
 $r = update($t, [
-    ['do' => 'transfer', 'dept_id' => (int) $otherDept->getId()],
+    ['do' => 'topic', 'topic_id' => (int) $topic->getId()],
     ['do' => 'status', 'status_id' => (int) $closed->getId(), 'state' => 'closed'],
     ['do' => 'note', 'title' => 'x', 'body' => '<p>x</p>', 'attachments' => []],
 ], (int) $ada->getId());
@@ -468,6 +469,59 @@ check(
 );
 check('create: created and assigned events', $cid && array_slice(event_names($cid), 0, 1) === ['created']
     && in_array('assigned', event_names($cid), true), $cid ? event_names($cid) : null);
+
+// ---- 7. text is text (osTicket's own rendering); long text is refused; a locked ticket ----------
+$t = api_ticket('writer-check text');
+$id = (int) $t->getId();
+$literal = "<b>bold</b> and <script>alert(1)</script>\nZweite Zeile: ж 你好 & <i></i> &lt;";
+$r = update($t, [
+    ['do' => 'note', 'title' => 'Text', 'body' => $literal, 'format' => 'text', 'attachments' => []],
+    ['do' => 'reply', 'body' => $literal, 'format' => 'text', 'attachments' => [], 'alert' => false],
+]);
+check('text note and reply: ok', $r['ok'] === true, $r);
+foreach (['N' => 'note', 'R' => 'reply'] as $type => $what) {
+    $row = array_values(array_filter(entries($id), fn ($e) => $e['type'] === $type))[0] ?? null;
+    ModelInstanceManager::flushCache();
+    $entry = $row ? ThreadEntry::lookup((int) $row['id']) : null;
+    $html = $entry ? (string) $entry->getBody()->display('html') : '';
+    check(
+        "text {$what}: osTicket's thread rendering shows the text as written",
+        $row && $row['format'] === 'text' && !preg_match('/<(b|i|script)\b/', $html)
+        && html_entity_decode(strip_tags($html), ENT_QUOTES | ENT_HTML5, 'UTF-8') === $literal,
+        $html
+    );
+}
+$before = [row($id), events($id), entries($id)];
+$r = update($t, [
+    ['do' => 'status', 'status_id' => (int) $closed->getId(), 'state' => 'closed'],
+    ['do' => 'note', 'title' => 'Long', 'body' => str_repeat('ж', 40000), 'format' => 'text', 'attachments' => []],
+]);
+check('a body osTicket would cut: 413 too_long on note, nothing written', refused($r, 413, 'too_long', 'note')
+    && [row($id), events($id), entries($id)] === $before, $r);
+$r = update($t, [['do' => 'note', 'title' => str_repeat('&', 60), 'body' => 'x', 'format' => 'text',
+    'attachments' => []]]);
+check('a title that osTicket\'s escaping makes longer than 255: 413 on noteTitle', refused($r, 413, 'too_long',
+    'noteTitle'), $r);
+
+// Another connection holds the ticket's row: the write waits LOCK_WAIT, tries once more, then 503.
+[$host, $port] = array_pad(explode(':', DBHOST, 2), 2, null);
+$other = new mysqli($host, DBUSER, DBPASS, DBNAME, $port ? (int) $port : 3306);
+$other->query('START TRANSACTION');
+$other->query('SELECT ticket_id FROM ' . TICKET_TABLE . " WHERE ticket_id = {$id} FOR UPDATE");
+$started = microtime(true);
+$r = update($t, [['do' => 'status', 'status_id' => (int) $closed->getId(), 'state' => 'closed']]);
+$took = microtime(true) - $started;
+$other->query('ROLLBACK');
+$wait = ApiEndpointsWriter::LOCK_WAIT;
+check(
+    sprintf('a locked ticket: 503 database_busy after two bounded waits of %d s (took %.1f s)', $wait, $took),
+    refused($r, 503, 'database_busy', null) && $took >= 2 * $wait - 0.5 && $took < 2 * $wait + 3
+    && [row($id), events($id), entries($id)] === $before,
+    [$r, $took]
+);
+$r = update($t, [['do' => 'status', 'status_id' => (int) $closed->getId(), 'state' => 'closed']]);
+check('after the lock: applied', $r['ok'] === true && row($id)['closed'] !== null, $r);
+$other->close();
 
 check(
     'apply() printed nothing (no warnings or notices on the answer)',
