@@ -500,8 +500,8 @@ check('a body osTicket would cut: 413 too_long on note, nothing written', refuse
     && [row($id), events($id), entries($id)] === $before, $r);
 $r = update($t, [['do' => 'note', 'title' => str_repeat('&', 60), 'body' => 'x', 'format' => 'text',
     'attachments' => []]]);
-check('a title that osTicket\'s escaping makes longer than 255: 413 on noteTitle', refused($r, 413, 'too_long',
-    'noteTitle'), $r);
+$ok = refused($r, 413, 'too_long', 'noteTitle');
+check('a title that osTicket\'s escaping makes longer than 255: 413 on noteTitle', $ok, $r);
 
 // Another connection holds the ticket's row: the write waits LOCK_WAIT, tries once more, then 503.
 [$host, $port] = array_pad(explode(':', DBHOST, 2), 2, null);
