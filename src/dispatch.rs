@@ -81,8 +81,9 @@ fn write(
         auth::authenticate(store, &cfg.tables, req)?.require(matched.route)?;
     }
     let (command, success) = match (matched.route.action, fields) {
-        (Action::UpdateTicket, Some(fields)) => {
-            let (t, steps) = update::build(store, &cfg.tables, ident, &fields, &cfg.upload_policy)?;
+        (Action::UpdateTicket, Some(mut fields)) => {
+            let (t, steps) =
+                update::build(store, &cfg.tables, ident, &mut fields, &cfg.upload_policy)?;
             if steps.is_empty() {
                 return Ok(Handled::Respond(Response::plain(200, &t.number)));
             }
@@ -103,13 +104,13 @@ fn write(
             child.as_deref().unwrap_or_default(),
         )?,
         (Action::SubticketUnlink, _) => links::unlink(store, &cfg.tables, ident)?,
-        (Action::CreateTicket, Some(fields)) => {
+        (Action::CreateTicket, Some(mut fields)) => {
             let json = req
                 .accept
                 .as_deref()
                 .is_some_and(|a| a.contains("application/json"));
             (
-                create::build(store, &cfg.tables, &fields, &cfg.upload_policy)?,
+                create::build(store, &cfg.tables, &mut fields, &cfg.upload_policy)?,
                 if json {
                     Success::CreatedJson
                 } else {

@@ -5,8 +5,10 @@ declare(strict_types=1);
 /*
  * Memory of the largest write: the peak resident memory (VmHWM, Rust allocations included, which
  * PHP's memory_limit does not see) of the php-fpm worker that applies the largest create the API
- * takes: 5 different files of 10 MB (50 MB decoded, 70 MB of JSON). A benchmark, not a test: it
- * prints the figures and exits 1 when the peak exceeds twice the decoded payload.
+ * takes: 5 different files of 10 MB (50 MB decoded, 67 MB of JSON). A benchmark, not a test: it
+ * prints the figures and exits 1 when what the write adds to the worker's peak (VmHWM above the
+ * worker's own baseline after warm-up requests: PHP, osTicket and the extension loaded) exceeds
+ * twice the decoded payload.
  *
  *   php scripts/bench/write-memory.php --key KEY [--base-url URL] [--fpm-pid-file FILE]
  *
@@ -139,11 +141,13 @@ if ($status !== 201) {
 }
 // The ticket is left in place (delete it with DELETE tickets-delete.php/<number>.json): its number.
 printf("ticket %s\n", trim($answer));
+$ok = $grew[$pid] <= $limit;
 printf(
-    "%s: peak %s %s 2 x decoded payload %s\n",
-    $peak <= $limit ? 'PASS' : 'FAIL',
+    "%s: the write's peak %s (%s in all) %s 2 x decoded payload %s\n",
+    $ok ? 'PASS' : 'FAIL',
+    $mb($grew[$pid]),
     $mb($peak),
-    $peak <= $limit ? '<=' : '>',
+    $ok ? '<=' : '>',
     $mb($limit)
 );
-exit($peak <= $limit ? 0 : 1);
+exit($ok ? 0 : 1);

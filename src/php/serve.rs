@@ -1,5 +1,6 @@
 //! `osticket_api_serve()`: answers one endpoint request and writes the HTTP response.
 
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ext_php_rs::prelude::*;
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 use crate::render::Format;
 use crate::response::{Body, Response};
 use crate::sql::Store;
-use crate::write::body::MAX_BODY;
+use crate::write::body::{self, MAX_BODY};
 use crate::write::{self, Outcome};
 use crate::{attachments, dispatch};
 
@@ -32,9 +33,15 @@ use super::convert;
 #[php(name = "osticket_api_serve")]
 pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> Zval {
     convert::clear_pending();
-    let body = read_body(body);
+    write::body::set_streamed(None);
     let endpoint = convert::get_text(config, "endpoint").filter(|e| !e.is_empty());
-    let request = convert::request(server, body, endpoint);
+    let mut request = convert::request(server, Vec::new(), endpoint);
+    let json_write = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH")
+        && request.content_type.as_deref().is_some_and(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("json") && !c.contains("xml")
+        });
+    request.body = read_body(body, json_write);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let cfg = match convert::config(config) {
             Ok(cfg) => cfg,
@@ -68,9 +75,15 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
     answer
 }
 
+/// A body larger than this that is sent as JSON to a write (POST, PUT, PATCH) is parsed while it
+/// is read: the fields are kept, the raw bytes are not (the largest create is 67 MB of JSON).
+const STREAM_ABOVE: usize = 4 << 20;
+
 /// The request body from a string or a readable stream (read with PHP's own `fread`, a megabyte
-/// at a time, up to one byte more than the write endpoints accept).
-fn read_body(body: &Zval) -> Vec<u8> {
+/// at a time, up to one byte more than the write endpoints accept). With `json_write`, a body
+/// larger than [`STREAM_ABOVE`] that starts as a JSON object is parsed as it is read and handed to
+/// [`body::set_streamed`]; the body returned is then empty.
+fn read_body(body: &Zval, json_write: bool) -> Vec<u8> {
     if let Some(s) = body.zend_str() {
         return s.as_bytes().to_vec();
     }
@@ -80,18 +93,89 @@ fn read_body(body: &Zval) -> Vec<u8> {
     let Ok(fread) = ZendCallable::try_from_name("fread") else {
         return Vec::new();
     };
+    let mut input = PhpInput {
+        stream: body,
+        fread,
+        read: 0,
+        ended: false,
+        pending: Vec::new(),
+        pos: 0,
+    };
     let mut out = Vec::new();
     while out.len() <= MAX_BODY {
-        let piece: i64 = 1 << 20;
-        match fread.try_call(vec![body, &piece]) {
-            Ok(chunk) => match chunk.zend_str() {
-                Some(s) if !s.as_bytes().is_empty() => out.extend_from_slice(s.as_bytes()),
-                _ => break,
-            },
-            Err(_) => break,
+        match input.chunk() {
+            Some(chunk) => out.extend_from_slice(&chunk),
+            None => break,
+        }
+        let object = out.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if json_write && out.len() > STREAM_ABOVE && object && !input.ended {
+            let prefix = std::io::Cursor::new(std::mem::take(&mut out));
+            let reader = std::io::BufReader::with_capacity(1 << 20, prefix.chain(&mut input));
+            let fields = body::parse_json_reader(reader, || false);
+            let too_large = input.read > MAX_BODY;
+            body::set_streamed(Some(match fields {
+                Err(_) if too_large => Err(ApiError::TooLarge(format!(
+                    "Request body too large: more than {MAX_BODY} bytes"
+                ))),
+                other => other,
+            }));
+            return Vec::new();
         }
     }
     out
+}
+
+/// A PHP stream read with `fread`, a megabyte at a time; reading stops with an error once more than
+/// [`MAX_BODY`] bytes have come.
+struct PhpInput<'a> {
+    stream: &'a Zval,
+    fread: ZendCallable<'a>,
+    read: usize,
+    ended: bool,
+    /// The chunk being read by [`Read`], and how far.
+    pending: Vec<u8>,
+    pos: usize,
+}
+
+impl PhpInput<'_> {
+    fn chunk(&mut self) -> Option<Vec<u8>> {
+        if self.ended {
+            return None;
+        }
+        let piece: i64 = 1 << 20;
+        let chunk = match self.fread.try_call(vec![self.stream, &piece]) {
+            Ok(chunk) => chunk.zend_str().map(|s| s.as_bytes().to_vec()),
+            Err(_) => None,
+        };
+        match chunk {
+            Some(c) if !c.is_empty() => {
+                self.read += c.len();
+                Some(c)
+            }
+            _ => {
+                self.ended = true;
+                None
+            }
+        }
+    }
+}
+
+impl std::io::Read for &mut PhpInput<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.pending.len() {
+            if self.read > MAX_BODY {
+                return Err(std::io::Error::other("request body too large"));
+            }
+            match self.chunk() {
+                Some(c) => (self.pending, self.pos) = (c, 0),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.pos);
+        buf[..n].copy_from_slice(&self.pending[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// The content of attachment `$index` of the write being applied, once (`null` afterwards):

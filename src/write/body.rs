@@ -3,6 +3,9 @@
 //! The original's messages are kept (`Invalid JSON: …`, `No data provided in JSON body`, `No data
 //! provided`); what made it crash (a scalar body, a field of the wrong type) is a 400 here.
 
+use std::cell::RefCell;
+use std::io::Read;
+
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Result};
@@ -14,10 +17,47 @@ pub const MAX_BODY: usize = 72 * 1024 * 1024;
 /// The fields of a request body.
 pub type Fields = Map<String, Value>;
 
+thread_local! {
+    /// The fields of a large JSON body parsed while it was read ([`set_streamed`]).
+    static STREAMED: RefCell<Option<Result<Fields>>> = const { RefCell::new(None) };
+}
+
+/// Hands over the fields of a JSON body that the caller parsed while reading it
+/// ([`parse_json_reader`]; a large body is then never in memory whole, beside its fields): the next
+/// [`parse`] or [`parse_as`] returns them instead of parsing the request's (empty) body. `None`
+/// clears what a previous request left.
+pub fn set_streamed(fields: Option<Result<Fields>>) {
+    STREAMED.with(|s| *s.borrow_mut() = fields);
+}
+
+fn take_streamed() -> Option<Result<Fields>> {
+    STREAMED.with(|s| s.borrow_mut().take())
+}
+
+/// Parses a JSON body from `reader`, with the fields and errors [`parse`] gives for the same bytes
+/// sent as JSON; `too_large()` says whether the reader stopped because the body passed
+/// [`MAX_BODY`] (an I/O error from the reader is then a 413).
+pub fn parse_json_reader(reader: impl Read, too_large: impl Fn() -> bool) -> Result<Fields> {
+    let parsed = serde_json::from_reader(reader);
+    if parsed.as_ref().is_err_and(serde_json::Error::is_io) && too_large() {
+        return Err(ApiError::TooLarge(format!(
+            "Request body too large: more than {MAX_BODY} bytes"
+        )));
+    }
+    json_fields(parsed, false)
+}
+
 /// Parses a ticket-create body by the URL's format, as osTicket core does whatever the
 /// `Content-Type` (`curl -d` labels XML and JSON as a form): `.xml` is XML, `.json` is JSON.
 /// Form fields that really are form fields are read as such (the original plugin took `$_POST`).
 pub fn parse_as(req: &Request, format: crate::render::Format) -> Result<Fields> {
+    if let Some(streamed) = take_streamed() {
+        // Streamed only when sent as JSON: an XML URL answers what its parser says of JSON.
+        return match format {
+            crate::render::Format::Json => streamed,
+            crate::render::Format::Xml => super::xml::parse(b"{"),
+        };
+    }
     let form = req.content_type.as_deref().is_some_and(|c| {
         c.to_ascii_lowercase()
             .contains("application/x-www-form-urlencoded")
@@ -35,6 +75,9 @@ pub fn parse_as(req: &Request, format: crate::render::Format) -> Result<Fields> 
 
 /// Parses the request body into its fields.
 pub fn parse(req: &Request) -> Result<Fields> {
+    if let Some(streamed) = take_streamed() {
+        return streamed;
+    }
     let ctype = req
         .content_type
         .as_deref()
@@ -67,8 +110,15 @@ fn parse_body(body: &[u8], ctype: &str) -> Result<Fields> {
     if !ctype.contains("json") && first.is_none() {
         return Err(ApiError::invalid("no_data", "No data provided"));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        let what = if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+    let blank = body.iter().all(u8::is_ascii_whitespace);
+    json_fields(serde_json::from_slice(body), blank)
+}
+
+/// The fields of a parsed JSON body, or the original's error (`blank`: the body was only
+/// whitespace).
+fn json_fields(parsed: serde_json::Result<Value>, blank: bool) -> Result<Fields> {
+    let value: Value = parsed.map_err(|e| {
+        let what = if e.is_eof() && blank {
             "Syntax error".to_owned()
         } else {
             match e.classify() {
@@ -219,6 +269,47 @@ mod tests {
                 .code(),
             "invalid_json"
         );
+    }
+
+    #[test]
+    fn bodies_parsed_while_read_answer_like_parsed_whole() {
+        let json = Some("application/json");
+        for body in [
+            r#"{"note":"жж","n":1}"#,
+            "{",
+            r#"{"a":1} x"#,
+            "{}",
+            r#"{"a":"\ud800"}"#,
+        ] {
+            let whole = parse(&req(json, body));
+            let read = parse_json_reader(body.as_bytes(), || false);
+            assert_eq!(
+                read.as_ref().map_err(ApiError::message),
+                whole.as_ref().map_err(ApiError::message),
+                "{body}"
+            );
+            // Handed over: the next parse returns them, once.
+            set_streamed(Some(read));
+            assert_eq!(
+                parse(&req(json, "")).map_err(|e| e.message()),
+                whole.map_err(|e| e.message())
+            );
+            assert_eq!(
+                parse(&req(json, "")).unwrap_err().message(),
+                "Invalid JSON: Syntax error"
+            );
+        }
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("over the limit"))
+            }
+        }
+        let e = parse_json_reader(b"{\"a\":".chain(Failing), || true).unwrap_err();
+        assert_eq!(e.status(), 413);
+        set_streamed(Some(Ok(Fields::new())));
+        let xml = parse_as(&req(json, ""), crate::render::Format::Xml).unwrap_err();
+        assert_eq!(xml.status(), 400);
     }
 
     #[test]

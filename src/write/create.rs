@@ -123,7 +123,7 @@ fn email_ok(email: &str) -> bool {
 pub fn build(
     store: &mut dyn Store,
     tables: &Tables,
-    fields: &Fields,
+    fields: &mut Fields,
     policy: &Policy,
 ) -> Result<Cmd> {
     let name = required(fields, "name")?;
@@ -174,7 +174,7 @@ pub fn build(
     } else {
         form_field_names(store, tables)?
     };
-    for (key, value) in fields {
+    for (key, value) in fields.iter() {
         // Only what core's API lets through reaches Ticket::create(): the fields of the ticket,
         // user and topic forms and `ip`. Anything else (Ticket::create() also reads `uid`,
         // `statusId`, `duedate`, ... which would let a client pick another user or skip rules)
@@ -227,9 +227,9 @@ pub fn build(
     if let Some(Some((due, utc))) = due_field(fields)? {
         cmd = cmd.with("due", due).with("due_utc", utc);
     }
-    let files = match fields.get("attachments") {
+    let files = match fields.remove("attachments") {
         None | Some(Value::Null) => Vec::new(),
-        Some(v) => uploads::parse_attachments(
+        Some(v) => uploads::take_attachments(
             v,
             "attachments",
             &resolve::attachment_policy(store, tables, policy)?,

@@ -202,7 +202,7 @@ pub fn build(
     store: &mut dyn Store,
     tables: &Tables,
     number: &str,
-    fields: &Fields,
+    fields: &mut Fields,
     policy: &Policy,
 ) -> Result<(Current, Vec<Cmd>)> {
     let t = resolve::ticket(store, tables, number)?
@@ -275,7 +275,7 @@ pub fn build(
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_NOTE_TITLE.to_owned());
     let alert = body::flag(fields, "alert")?.unwrap_or(true);
-    let mut files = match fields.get("attachments") {
+    let mut files = match fields.remove("attachments") {
         None | Some(Value::Null) => None,
         Some(Value::Array(a)) if a.is_empty() => None,
         Some(v) => {
@@ -286,7 +286,7 @@ pub fn build(
                     "Attachments can only be added with a note or a reply",
                 ));
             }
-            Some(uploads::parse_attachments(
+            Some(uploads::take_attachments(
                 v,
                 "attachments",
                 &resolve::attachment_policy(store, tables, policy)?,

@@ -79,7 +79,8 @@ final class Client
             CURLOPT_CUSTOMREQUEST => $method,
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HTTPHEADER => $sent,
-            CURLOPT_TIMEOUT => 30,
+            // The largest write (67 MB of JSON) takes a while with the debug build of the test stack.
+            CURLOPT_TIMEOUT => 120,
             CURLOPT_HEADERFUNCTION => function ($ch, string $line) use (&$received): int {
                 if (str_contains($line, ':')) {
                     [$name, $value] = explode(':', $line, 2);

@@ -872,8 +872,9 @@ final class WriteTest extends ApiTestCase
         ));
         $this->assertSame(
             [
-                ['assigned', ['staff' => $staff['id']]],
+                // One request: the team first, then the agent (the documented order).
                 ['assigned', ['team' => $o['team']['id']]],
+                ['assigned', ['staff' => $staff['id']]],
                 ['released', ['staff' => [$staff['id'], 'Ada Lovelace']]],
                 ['released', ['team' => $o['team']['id']]],
             ],
