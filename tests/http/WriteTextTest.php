@@ -106,6 +106,39 @@ final class WriteTextTest extends WriteCase
         $this->assertTooLong($n, ['note' => 'titled', 'noteTitle' => str_repeat('x', 1000)], 'noteTitle', '255');
     }
 
+    /**
+     * A JSON body over 4 MB is parsed while it is read (php/serve.rs): its errors are those of a
+     * small body, and it changes nothing. Runs on both suites (nothing reaches the adapter).
+     */
+    public function testLargeJsonBodiesAreRefusedLikeSmallOnes(): void
+    {
+        $number = self::$fx['tickets']['open']['number'];
+        $path = sprintf(self::UPDATE, $number);
+        $before = $this->get("/api/tickets-get.php/{$number}.json")['body'];
+        $big = str_repeat('ж', 3 * 1024 * 1024); // 6 MB of text
+        $cases = [
+            'cut short' => ['{"note":"' . $big . '"', 'Invalid JSON: Syntax error (line 1, column '],
+            'trailing garbage' => ['{"note":"' . $big . '"} x', 'Invalid JSON: Syntax error (line 1, column '],
+            'a list' => ['{"note":"' . $big . '"}]', 'Invalid JSON: Syntax error (line 1, column '],
+            'a wrong type' => ['{"noteTitle":5,"note":"' . $big . '"}', 'noteTitle must be a string'],
+            'an unknown status' => ['{"statusId":"Pondering","note":"' . $big . '"}', "Status 'Pondering' not found"],
+        ];
+        foreach ($cases as $name => [$body, $message]) {
+            $r = $this->send('PATCH', $path, $body);
+            $error = $this->assertJsonError($r, $r['status']);
+            $this->assertContains($r['status'], [400, 404], "{$name}: {$r['body']}");
+            $this->assertStringStartsWith($message, $error['message'], $name);
+        }
+        // Small and large, the same message for the same mistake.
+        $small = $this->send('PATCH', $path, '{"note":"x"');
+        $large = $this->send('PATCH', $path, '{"note":"' . str_repeat('x', 5 * 1024 * 1024) . '"');
+        $this->assertSame(
+            preg_replace('/column \d+/', 'column N', json_decode($small['body'], true)['message']),
+            preg_replace('/column \d+/', 'column N', json_decode($large['body'], true)['message'])
+        );
+        $this->assertSame($before, $this->get("/api/tickets-get.php/{$number}.json")['body'], 'nothing changed');
+    }
+
     public function testLongCreateMessagesAreRefusedBeforeATicketExists(): void
     {
         $this->requireRealOsticket();
