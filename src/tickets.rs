@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use crate::error::{ApiError, Result};
 use crate::render::Node;
-use crate::sql::{Param, Query, Row, Store, Tables};
+use crate::sql::{Param, Query, Row, Store, Tables, Value};
 
 /// osTicket's `ThreadEntry::FLAG_HIDDEN`: `Thread::getEntries()` leaves such entries out.
 pub const FLAG_HIDDEN: i64 = 0x0004;
@@ -194,6 +194,42 @@ pub fn attachments_query(tables: &Tables, ticket_id: i64) -> Query {
         ),
         vec![Param::Int(ticket_id)],
     )
+}
+
+/// The bodies osTicket moved out of thread entries (`body` empty): from 65,000 characters on it keeps
+/// a body as an inline `text/html` or `text/plain` attachment, and reads it back from there
+/// (`ThreadEntry::getBody()`: every such attachment, in order). Rows: entry id, a chunk of the body,
+/// in order; files in the database backend only (others stay an empty body).
+pub fn moved_bodies_query(tables: &Tables, entry_ids: &[i64]) -> Query {
+    Query::new(
+        format!(
+            "SELECT a.object_id, c.filedata FROM {att} a \
+             JOIN {file} f ON f.id = a.file_id \
+             JOIN {chunk} c ON c.file_id = f.id \
+             WHERE a.type = 'H' AND a.inline = 1 AND a.object_id IN ({ids}) \
+             AND f.type IN ('text/html', 'text/plain') AND f.bk = 'D' \
+             ORDER BY a.object_id, a.id, c.chunk_id",
+            att = tables.t("attachment"),
+            file = tables.t("file"),
+            chunk = tables.t("file_chunk"),
+            ids = crate::sql::placeholders(entry_ids.len()),
+        ),
+        entry_ids.iter().map(|&id| Param::Int(id)).collect(),
+    )
+}
+
+/// `row` with the value of column `idx` replaced.
+fn with_value(row: &Row, idx: usize, value: Value) -> Row {
+    let values = (0..row.columns().len())
+        .map(|i| {
+            if i == idx {
+                value.clone()
+            } else {
+                row.get(i).clone()
+            }
+        })
+        .collect();
+    Row::new(std::sync::Arc::from(row.columns().to_vec()), values)
 }
 
 /// The ids of the tickets whose parent is this one.
@@ -538,7 +574,27 @@ pub fn get(store: &mut dyn Store, tables: &Tables, ident: &str) -> Result<Node> 
     let t =
         find(store, tables, ident)?.ok_or_else(|| ApiError::NotFound("Ticket not found".into()))?;
     let id = t.int(col::ID);
-    let entries = store.rows(&entries_query(tables, id))?;
+    let mut entries = store.rows(&entries_query(tables, id))?;
+    let moved: Vec<i64> = entries
+        .iter()
+        // NULL, or '' as MariaDB stores it in the NOT NULL column (osTicket compares `== null`).
+        .filter(|e| e.bytes(ecol::BODY).is_empty())
+        .map(|e| e.int(ecol::ID))
+        .collect();
+    if !moved.is_empty() {
+        let mut bodies: HashMap<i64, Vec<u8>> = HashMap::new();
+        for r in store.rows(&moved_bodies_query(tables, &moved))? {
+            bodies
+                .entry(r.int(0))
+                .or_default()
+                .extend_from_slice(r.bytes(1));
+        }
+        for e in &mut entries {
+            if let Some(body) = bodies.remove(&e.int(ecol::ID)) {
+                *e = with_value(e, ecol::BODY, Value::Bytes(body));
+            }
+        }
+    }
     let attachments = store.rows(&attachments_query(tables, id))?;
     let children = store.rows(&children_query(tables, id))?;
     Ok(ticket_node(&t, &entries, &attachments, &children))
@@ -553,6 +609,26 @@ mod tests {
 
     fn tables() -> Tables {
         Tables::new("ost_").unwrap()
+    }
+
+    #[test]
+    fn moved_bodies_are_read_from_inline_text_attachments_in_the_database() {
+        let q = moved_bodies_query(&tables(), &[7, 9]);
+        assert!(q.sql.contains("a.object_id IN (?, ?)"), "{}", q.sql);
+        assert!(q.sql.contains("a.inline = 1") && q.sql.contains("f.bk = 'D'"));
+        assert!(q.sql.contains("f.type IN ('text/html', 'text/plain')"));
+        assert!(q.sql.ends_with("ORDER BY a.object_id, a.id, c.chunk_id"));
+        assert_eq!(q.params, vec![Param::Int(7), Param::Int(9)]);
+        let r = row(vec![
+            Value::Int(1),
+            Value::Null,
+            Value::Bytes(b"x".to_vec()),
+        ]);
+        let r = with_value(&r, 1, Value::Bytes("жж".as_bytes().to_vec()));
+        assert_eq!(
+            (r.int(0), r.text(1), r.text(2)),
+            (1, "жж".into(), "x".into())
+        );
     }
 
     fn row(values: Vec<Value>) -> Row {

@@ -139,6 +139,39 @@ final class WriteTextTest extends WriteCase
         $this->assertSame($before, $this->get("/api/tickets-get.php/{$number}.json")['body'], 'nothing changed');
     }
 
+    /**
+     * A body osTicket itself moved into an attachment (65,000 characters or more, here from an
+     * e-mail through core's `/api/tickets.email`, which the plugin leaves to osTicket) comes back
+     * whole as the entry's body.
+     */
+    public function testBodiesOsticketKeptAsAttachmentsComeBackWhole(): void
+    {
+        $this->requireRealOsticket();
+        $text = trim(str_repeat("Zeile ж 你好 — line\n", 4000));
+        $this->assertGreaterThanOrEqual(65000, mb_strlen($text));
+        $mail = "From: Eve Mail <eve.mail@example.com>\r\nTo: support@example.com\r\nSubject: Text: long mail\r\n"
+            . 'Message-ID: <' . bin2hex(random_bytes(8)) . "@example.com>\r\nMIME-Version: 1.0\r\n"
+            . "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{$text}\r\n";
+        $r = self::$http->request(
+            'POST',
+            '/api/tickets.email',
+            self::$fx['keys']['all'],
+            $mail,
+            ['Content-Type: message/rfc822']
+        );
+        $this->assertSame(201, $r['status'], $r['body']);
+        $number = trim($r['body']);
+        $this->created[] = $number;
+        $id = self::ticketId($number);
+        $stored = self::rows('SELECT en.body FROM ' . self::table('thread_entry') . ' en JOIN ' . self::table('thread')
+            . " th ON th.id = en.thread_id AND th.object_type = 'T' WHERE th.object_id = ?", [$id]);
+        $this->assertSame('', (string) $stored[0]['body'], 'osTicket kept the body as an attachment');
+        $t = $this->assertJsonOk($this->get("/api/tickets-get.php/{$number}.json"));
+        $this->assertSame($text, trim($t['thread'][0]['body']));
+        $xml = $this->assertWellFormedXml($this->get("/api/tickets-get.php/{$number}.xml"));
+        $this->assertSame($text, trim((string) $xml->thread->item[0]->body));
+    }
+
     public function testLongCreateMessagesAreRefusedBeforeATicketExists(): void
     {
         $this->requireRealOsticket();
