@@ -133,7 +133,7 @@ final class ApiEndpointsWriter
         $type = $vars['message_type'] ?? 'html';
         unset($vars['message_type']);
         if (is_string($vars['message'] ?? null)) {
-            $vars['message'] = $type === 'text' ? new TextThreadEntryBody($vars['message'])
+            $vars['message'] = $type === 'text' ? self::text($vars['message'])
                 : new HtmlThreadEntryBody($vars['message']);
         }
         if (!empty($command['dept_id'])) {
@@ -248,12 +248,18 @@ final class ApiEndpointsWriter
     /** A thread entry body of a step: `format` text is stored as text (shown literally), else HTML. */
     private static function body(array $step): ThreadEntryBody
     {
-        if (($step['format'] ?? 'html') === 'text') {
-            // Escaped first: osTicket balances a text body as HTML before it escapes it, which would
-            // drop literal markup such as "<b></b>"; escaped text has no markup to balance.
-            return new TextThreadEntryBody(htmlspecialchars($step['body'], ENT_NOQUOTES | ENT_SUBSTITUTE, 'UTF-8'));
-        }
-        return new HtmlThreadEntryBody($step['body']);
+        return ($step['format'] ?? 'html') === 'text' ? self::text($step['body'])
+            : new HtmlThreadEntryBody($step['body']);
+    }
+
+    /**
+     * Text as osTicket's text body, shown as written. Escaped first: osTicket balances a text body
+     * as HTML before it escapes it, which would drop literal markup such as "<b></b>"; escaped text
+     * has no markup to balance (and osTicket's escaping leaves entities as they are).
+     */
+    private static function text(string $text): TextThreadEntryBody
+    {
+        return new TextThreadEntryBody(htmlspecialchars($text, ENT_NOQUOTES | ENT_SUBSTITUTE, 'UTF-8'));
     }
 
     /** 413 when a note or reply (body or title) would not be stored whole. */

@@ -64,6 +64,21 @@ final class WriteTextTest extends WriteCase
         $this->assertSame(self::LITERAL, html_entity_decode($body, ENT_QUOTES | ENT_HTML5, 'UTF-8'));
     }
 
+    public function testTextMessagesOfCreateAreShownLiterally(): void
+    {
+        $this->requireRealOsticket();
+        $r = $this->send('POST', '/api/tickets.json', [
+            'name' => 'Walter Write', 'email' => 'walter.write@example.com', 'subject' => 'Text: literal message',
+            'message' => self::LITERAL, 'format' => 'text', 'alert' => false, 'autorespond' => false,
+        ]);
+        $this->assertSame(201, $r['status'], $r['body']);
+        $number = trim($r['body']);
+        $this->created[] = $number;
+        [$body, $format] = $this->newest($number);
+        $this->assertSame('text', $format);
+        $this->assertSame(self::LITERAL, html_entity_decode($body, ENT_QUOTES | ENT_HTML5, 'UTF-8'));
+    }
+
     /** @dataProvider formats */
     public function testBodiesAtTheLimitsAreStoredWholeAndBeyondThemRefused(string $field, string $formatField): void
     {
