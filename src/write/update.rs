@@ -16,6 +16,57 @@ use crate::uploads::{self, Policy};
 /// Title of a note without `noteTitle` (as the original).
 pub const DEFAULT_NOTE_TITLE: &str = "API Update";
 
+/// The fields an update understands (`status` is a synonym of `statusId`, `priorityId` of
+/// `priority`); others are ignored and named in `X-Ignored-Fields`.
+pub const FIELDS: &[&str] = &[
+    "departmentId",
+    "topicId",
+    "parentTicketNumber",
+    "statusId",
+    "status",
+    "slaId",
+    "staffId",
+    "teamId",
+    "priority",
+    "priorityId",
+    "dueDate",
+    "note",
+    "noteTitle",
+    "noteFormat",
+    "reply",
+    "replyFormat",
+    "alert",
+    "attachments",
+];
+
+/// `statusId` or its synonym `status` (the name the GET answer uses), each an id or a name,
+/// resolved to `(id, state)`; both may be sent when they name the same status.
+fn status_field(
+    store: &mut dyn Store,
+    tables: &Tables,
+    fields: &Fields,
+) -> Result<Option<(i64, String)>> {
+    let mut found: Option<(&str, (i64, String))> = None;
+    for name in ["statusId", "status"] {
+        let Some(raw) = body::ident(fields, name)? else {
+            continue;
+        };
+        let status = resolve::status(store, tables, name, &raw)?;
+        match &found {
+            Some((first, (id, _))) if *id != status.0 => {
+                return Err(ApiError::invalid_field(
+                    "conflicting_fields",
+                    name,
+                    format!("{first} and {name} name different statuses"),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some((name, status)),
+        }
+    }
+    Ok(found.map(|(_, s)| s))
+}
+
 /// Parses a body format field: `markdown` (default), `html`, `text` and the original's aliases.
 pub fn format_field(fields: &Fields, name: &str) -> Result<BodyFormat> {
     match body::text(fields, name)? {
@@ -215,8 +266,7 @@ pub fn build(
             steps.push(step("parent").with("parent_id", id));
         }
     }
-    if let Some(raw) = body::ident(fields, "statusId")? {
-        let (id, state) = resolve::status(store, tables, "statusId", &raw)?;
+    if let Some((id, state)) = status_field(store, tables, fields)? {
         if id != t.status_id {
             steps.push(step("status").with("status_id", id).with("state", state));
         }
