@@ -16,6 +16,7 @@ pub mod build_info;
 pub mod config;
 pub mod db;
 pub mod deploy;
+pub mod diagnostics;
 pub mod dispatch;
 pub mod error;
 pub mod freshness;
