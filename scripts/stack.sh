@@ -229,6 +229,11 @@ php_admin_value[mysqli.default_port] = $DB_PORT
 ; Tests rewrite scripts in WEB_ROOT: check timestamps on every request.
 php_admin_value[opcache.revalidate_freq] = 0
 CONF
+  # Debug builds of the extension honour an X-Test-Fault header (forced 500s and panics) only
+  # when the pool sets this; scripts/test.sh does, the demo does not, release builds never.
+  if [ "${OSTICKET_API_TEST_FAULTS:-}" = 1 ]; then
+    printf 'env[OSTICKET_API_TEST_FAULTS] = 1\n'
+  fi
 }
 
 start_fpm() {
