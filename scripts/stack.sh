@@ -240,6 +240,12 @@ start_fpm() {
   local pid sig conf_new ext=()
   mkdir -p "$FPM"
   write_mail_sink
+  # PHP's error log must be writable by the workers (www-data when run as root), else PHP
+  # falls back to stderr and the lines end up in php-fpm.log.
+  touch "$FPM/php-error.log"
+  if is_root; then
+    chown www-data:www-data "$FPM/php-error.log"
+  fi
   sig="$(ext_signature)"
   if [ "$sig" != none ]; then
     local probe

@@ -113,9 +113,9 @@ const NAME_CHARS: usize = 64;
 /// Most field names an `X-Ignored-Fields` header lists.
 const MAX_NAMES: usize = 20;
 
-/// The fields of `fields` that are not in `known`, in body order; a 400 `unknown_field` naming
-/// them and the closest known name when none of the fields is known (the request would do
-/// nothing). `missing` prefixes that message (an endpoint's original message for a body without
+/// The fields of `fields` that are not in `known`, sorted by name (byte order); a 400
+/// `unknown_field` naming them and the closest known name when none of the fields is known (the
+/// request would do nothing). `missing` prefixes that message (an endpoint's original message for a body without
 /// its required field).
 pub fn unknown_fields(
     fields: &Fields,
