@@ -20,6 +20,8 @@ pub mod diagnostics;
 pub mod dispatch;
 pub mod error;
 pub mod freshness;
+#[cfg(test)]
+mod i18n_tests;
 pub mod markdown;
 pub mod openapi;
 pub mod php;

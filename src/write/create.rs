@@ -43,7 +43,7 @@ const OWN: &[&str] = &[
 const SOURCES: &[&str] = &["Web", "Email", "Phone", "API", "Other"];
 
 fn required(fields: &Fields, name: &str) -> Result<String> {
-    match body::text(fields, name)?.map(|s| s.trim().to_owned()) {
+    match body::text(fields, name)?.map(|s| markdown::clean_text(&s).trim().to_owned()) {
         Some(s) if !s.is_empty() => Ok(s),
         _ => Err(ApiError::invalid_field(
             "missing_field",
@@ -66,7 +66,10 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
             _ => (html, "html"),
         });
     }
-    if raw.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
+    if raw
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+    {
         let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
             ApiError::invalid_field(
                 "invalid_message",

@@ -317,7 +317,7 @@ pub fn build(
     let note = message(fields, "note", "noteFormat")?;
     let reply = message(fields, "reply", "replyFormat")?;
     let title = body::text(fields, "noteTitle")?
-        .map(|s| s.trim().to_owned())
+        .map(|s| markdown::clean_text(&s).trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_NOTE_TITLE.to_owned());
     let alert = body::flag(fields, "alert")?.unwrap_or(true);
