@@ -195,7 +195,7 @@ fn errors_and_headers_carry_names_whole() {
         let back: Value = serde_json::from_slice(rendered.bytes().expect("bytes")).expect("JSON");
         assert_eq!(back["field"], Value::String(expected.clone()), "{case}");
 
-        let header = body::ignored_header(&[v.clone()]).expect("a header");
+        let header = body::ignored_header(std::slice::from_ref(&v)).expect("a header");
         assert!(
             header.bytes().all(|b| b.is_ascii_graphic()),
             "{case}: {header}"
