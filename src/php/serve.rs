@@ -13,7 +13,7 @@ use crate::render::Format;
 use crate::response::{Body, Response};
 use crate::sql::Store;
 use crate::write::body::MAX_BODY;
-use crate::write::{self, Outcome};
+use crate::write::{self, Cmd, Outcome};
 use crate::{attachments, diagnostics, dispatch};
 
 use super::convert;
@@ -53,6 +53,20 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
                 return None;
             }
         };
+        if fault.as_deref() == Some("write") {
+            // A command the write adapter cannot apply: its failure path, as a real one.
+            return Some(
+                write::Write {
+                    command: Cmd::map().with("op", "test_fault"),
+                    success: write::Success::Number,
+                    format: Format::Json,
+                }
+                .into_command()
+                .with("request_id", id.clone())
+                .with("method", request.method.clone())
+                .with("endpoint", request.endpoint.clone()),
+            );
+        }
         if let Some(resp) = fault.as_deref().and_then(forced_failure) {
             send(&resp, None, &ctx);
             return None;
@@ -151,7 +165,7 @@ fn test_fault(_server: &ZendHashTable) -> Option<String> {
 }
 
 /// The failure a test fault forces: `panic` panics (as a defect would), `internal` answers an
-/// internal error.
+/// internal error (`write` hands the adapter a command it cannot apply, see above).
 #[allow(clippy::panic)] // the point of the switch, in test builds only
 fn forced_failure(fault: &str) -> Option<Response> {
     match fault {

@@ -102,6 +102,28 @@ final class DiagnosticsTest extends ApiTestCase
         }
     }
 
+    public function testAFailedWriteIsLoggedWithTheRequestIdInBothLogs(): void
+    {
+        $offset = self::logSize();
+        $r = $this->fault('write');
+        $body = $this->assertJsonError($r, 500, 'The helpdesk could not apply the change');
+        $this->assertSame('write_failed', $body['code']);
+        $id = $r['headers']['x-request-id'] ?? '';
+        $this->assertMatchesRegularExpression('/^[0-9a-f]{16}$/', $id);
+        $lines = array_values(array_filter(self::logSince($offset), fn ($l) => str_contains($l, "[request {$id}]")));
+        $this->assertNotEmpty($lines, implode("\n", self::logSince($offset)));
+        $this->assertStringContainsString(
+            "API Endpoints [request {$id}]: 500 GET tickets-statuses: write_failed: The helpdesk could not apply",
+            end($lines)
+        );
+        if (isset(self::$fx['db'])) {
+            // Real osTicket: the adapter's entry in osTicket's system log names the request too.
+            $q = self::db()->prepare('SELECT log FROM `' . self::$fx['db']['prefix'] . 'syslog` WHERE log LIKE ?');
+            $q->execute(["%[request {$id}]%"]);
+            $this->assertNotFalse($q->fetchColumn(), "no system log entry for request {$id}");
+        }
+    }
+
     public function testClientErrorsAreNotLogged(): void
     {
         $offset = self::logSize();

@@ -384,6 +384,11 @@ final class WriteTest extends ApiTestCase
         $this->assertJsonError($r, 404, "Status 'Pondering' not found");
         $this->assertSame('extra', $r['headers']['x-ignored-fields'] ?? null);
         $this->assertSame($before, $this->snapshot('open'));
+        // Subticket bodies too.
+        $self = self::number('parent');
+        $r = $this->send('POST', sprintf(self::LINK, $self), ['childId' => $self, 'parent_id' => 1]);
+        $this->assertJsonError($r, 400, 'Cannot link ticket to itself');
+        $this->assertSame('parent_id', $r['headers']['x-ignored-fields'] ?? null);
     }
 
     public function testStatusAndStatusIdMustAgree(): void
