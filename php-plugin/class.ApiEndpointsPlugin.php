@@ -127,6 +127,9 @@ class ApiEndpointsPlugin extends Plugin
                 $e['line']
             ));
             if (!headers_sent()) {
+                // Drop what is still buffered (PHP's own error text when display_errors is on).
+                while (ob_get_level() > 0 && ob_end_clean()) {
+                }
                 http_response_code(500);
                 header('Content-Type: application/json; charset=UTF-8');
                 header('X-Request-Id: ' . $id);

@@ -31,6 +31,19 @@ use super::convert;
 #[php_function]
 #[php(name = "osticket_api_serve")]
 pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> Zval {
+    let (answer, fatal) = serve(server, config, body);
+    if fatal {
+        // A PHP fatal error after the extension ran (what "Maximum execution time" is when PHP
+        // code exceeds it): the plugin's shutdown function logs it and answers. Everything of
+        // the request is dropped already; `answer` is `true`, which owns nothing.
+        forced_fatal();
+    }
+    answer
+}
+
+/// [`osticket_api_serve`]: the answer, and whether the `fatal` test fault asks for a PHP fatal
+/// error afterwards.
+fn serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> (Zval, bool) {
     convert::clear_pending();
     diagnostics::install_panic_hook();
     diagnostics::capture(true);
@@ -67,6 +80,9 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
                 .with("endpoint", request.endpoint.clone()),
             );
         }
+        if fault.as_deref() == Some("fatal") {
+            return None;
+        }
         if let Some(resp) = fault.as_deref().and_then(forced_failure) {
             send(&resp, None, &ctx);
             return None;
@@ -98,7 +114,16 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
         }
     }
     diagnostics::capture(false);
-    answer
+    (answer, fault.as_deref() == Some("fatal"))
+}
+
+/// Raises a PHP fatal error (`E_USER_ERROR`) for the `fatal` test fault.
+fn forced_fatal() {
+    if let Ok(trigger) = ZendCallable::try_from_name("trigger_error") {
+        let message = "forced test fatal error (X-Test-Fault)";
+        let level: i64 = 256; // E_USER_ERROR
+        let _ = trigger.try_call(vec![&message, &level]);
+    }
 }
 
 /// Who a log line is about.

@@ -124,6 +124,24 @@ final class DiagnosticsTest extends ApiTestCase
         }
     }
 
+    public function testAPhpFatalErrorIsLoggedAndAnsweredWithTheRequestId(): void
+    {
+        // What PHP's "Maximum execution time" is while PHP code runs: a fatal error, which the
+        // plugin's shutdown function logs and answers.
+        $offset = self::logSize();
+        $r = $this->fault('fatal');
+        $body = $this->assertJsonError($r, 500, 'The helpdesk failed while answering');
+        $id = $r['headers']['x-request-id'] ?? '';
+        $this->assertMatchesRegularExpression('/^[0-9a-f]{16}$/', $id);
+        $lines = array_values(array_filter(self::logSince($offset), fn ($l) => str_contains($l, "[request {$id}]")));
+        $this->assertCount(1, $lines, implode("\n", self::logSince($offset)));
+        $this->assertStringContainsString(
+            "API Endpoints [request {$id}]: 500 GET tickets-statuses: PHP fatal error: forced test fatal error",
+            $lines[0]
+        );
+        $this->assertJsonOk($this->get(self::STATUSES));
+    }
+
     public function testClientErrorsAreNotLogged(): void
     {
         $offset = self::logSize();
