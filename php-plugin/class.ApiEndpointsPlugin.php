@@ -107,13 +107,32 @@ class ApiEndpointsPlugin extends Plugin
         // extension's database connection and past a write in progress).
         ignore_user_abort(true);
         // A PHP fatal error in osTicket while a write is applied (its transaction is rolled back
-        // with the connection) still gets the JSON error envelope, not an empty 200.
-        register_shutdown_function(static function (): void {
+        // with the connection), "Maximum execution time" included, still gets the JSON error
+        // envelope, not an empty 200, and one log line with the request id.
+        register_shutdown_function(static function () use ($server, $endpoint): void {
             $e = error_get_last();
             $fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
-            if ($e !== null && ($e['type'] & $fatal) && !headers_sent()) {
+            if ($e === null || !($e['type'] & $fatal)) {
+                return;
+            }
+            $id = osticket_api_request_id();
+            $what = preg_replace('/\s+/', ' ', mb_substr((string) $e['message'], 0, 300));
+            error_log(sprintf(
+                'API Endpoints [request %s]: 500 %s %s: PHP fatal error: %s (%s:%d)',
+                $id,
+                $server['REQUEST_METHOD'] ?? '',
+                $endpoint ?? basename((string) ($server['SCRIPT_NAME'] ?? ''), '.php'),
+                $what,
+                $e['file'],
+                $e['line']
+            ));
+            if (!headers_sent()) {
+                // Drop what is still buffered (PHP's own error text when display_errors is on).
+                while (ob_get_level() > 0 && ob_end_clean()) {
+                }
                 http_response_code(500);
                 header('Content-Type: application/json; charset=UTF-8');
+                header('X-Request-Id: ' . $id);
                 echo '{"error":true,"message":"The helpdesk failed while answering","code":"write_failed"}';
             }
         });

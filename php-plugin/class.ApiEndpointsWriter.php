@@ -636,12 +636,17 @@ final class ApiEndpointsWriter
     private static function logFailure(array $command, Throwable $e): void
     {
         global $ost;
-        $what = sprintf('%s %s', $command['op'] ?? '?', $command['number'] ?? $command['ticket_id'] ?? '');
+        $what = sprintf(
+            '%s %s [request %s]',
+            $command['op'] ?? '?',
+            $command['number'] ?? $command['ticket_id'] ?? '',
+            $command['request_id'] ?? ''
+        );
         try {
             $detail = sprintf('%s: %s: %s', trim($what), get_class($e), $e->getMessage());
             $ost?->logWarning('API Endpoints: write failed', "{$detail} ({$e->getFile()}:{$e->getLine()})", false);
         } catch (Throwable) {
-            error_log('API Endpoints: write failed: ' . $e->getMessage());
+            error_log("API Endpoints: write failed: {$what}: " . $e->getMessage());
         }
     }
 }

@@ -229,12 +229,23 @@ php_admin_value[mysqli.default_port] = $DB_PORT
 ; Tests rewrite scripts in WEB_ROOT: check timestamps on every request.
 php_admin_value[opcache.revalidate_freq] = 0
 CONF
+  # Debug builds of the extension honour an X-Test-Fault header (forced 500s and panics) only
+  # when the pool sets this; scripts/test.sh does, the demo does not, release builds never.
+  if [ "${OSTICKET_API_TEST_FAULTS:-}" = 1 ]; then
+    printf 'env[OSTICKET_API_TEST_FAULTS] = 1\n'
+  fi
 }
 
 start_fpm() {
   local pid sig conf_new ext=()
   mkdir -p "$FPM"
   write_mail_sink
+  # PHP's error log must be writable by the workers (www-data when run as root), else PHP
+  # falls back to stderr and the lines end up in php-fpm.log.
+  touch "$FPM/php-error.log"
+  if is_root; then
+    chown www-data:www-data "$FPM/php-error.log"
+  fi
   sig="$(ext_signature)"
   if [ "$sig" != none ]; then
     local probe

@@ -36,6 +36,8 @@ DATABASE_URL="$(db_url)"
 OSTICKET_API_SO="$EXT_SO"
 RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 export DATABASE_URL OSTICKET_API_SO RUST_BACKTRACE REPORT_DIR
+# The test stack's php-fpm pool lets debug builds force failures (X-Test-Fault, tests/http/DiagnosticsTest.php).
+export OSTICKET_API_TEST_FAULTS=1
 
 readonly SKIPPED=200 # a stage function returns this when it had nothing to do
 

@@ -141,6 +141,7 @@ pub fn download(
             tail,
             size,
         }),
+        log: None,
     })
 }
 

@@ -55,12 +55,38 @@ fn run(req: &Request, cfg: &Config, store: &mut dyn Store) -> Result<Handled> {
     read(req, cfg, store, &matched).map(Handled::Respond)
 }
 
-/// Validates a write; an update that would change nothing is answered at once.
+/// Validates a write; an update that would change nothing is answered at once. Body fields the
+/// endpoint does not know are named in `X-Ignored-Fields` on whatever the request is answered.
 fn write(
     req: &Request,
     cfg: &Config,
     store: &mut dyn Store,
     matched: &routes::Matched,
+) -> Result<Handled> {
+    let mut ignored = Vec::new();
+    let handled = write_fields(req, cfg, store, matched, &mut ignored);
+    let header = body::ignored_header(&ignored);
+    match (handled, header) {
+        (handled, None) => handled,
+        (Ok(Handled::Respond(mut resp)), Some(h)) => {
+            resp.headers.push(("X-Ignored-Fields", h));
+            Ok(Handled::Respond(resp))
+        }
+        (Ok(Handled::Apply(cmd)), Some(h)) => Ok(Handled::Apply(cmd.with("ignored_fields", h))),
+        (Err(err), Some(h)) => {
+            let mut resp = Response::error(&err, routes::format_hint(req));
+            resp.headers.push(("X-Ignored-Fields", h));
+            Ok(Handled::Respond(resp))
+        }
+    }
+}
+
+fn write_fields(
+    req: &Request,
+    cfg: &Config,
+    store: &mut dyn Store,
+    matched: &routes::Matched,
+    ignored: &mut Vec<String>,
 ) -> Result<Handled> {
     let ident = matched.ident.as_deref().unwrap_or_default();
     // Create checks the key first, as osTicket core does.
@@ -74,7 +100,11 @@ fn write(
         _ => None,
     };
     let child = match (matched.route.action, &fields) {
-        (Action::SubticketCreate, Some(f)) => Some(links::child_field(f)?),
+        (Action::SubticketCreate, Some(f)) => {
+            let child = links::child_field(f)?;
+            *ignored = body::unknown_fields(f, links::FIELDS, None)?;
+            Some(child)
+        }
         _ => None,
     };
     if matched.route.action != Action::CreateTicket {
@@ -82,6 +112,7 @@ fn write(
     }
     let (command, success) = match (matched.route.action, fields) {
         (Action::UpdateTicket, Some(mut fields)) => {
+            *ignored = body::unknown_fields(&fields, update::FIELDS, None)?;
             let (t, steps) =
                 update::build(store, &cfg.tables, ident, &mut fields, &cfg.upload_policy)?;
             if steps.is_empty() {

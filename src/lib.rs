@@ -16,9 +16,12 @@ pub mod build_info;
 pub mod config;
 pub mod db;
 pub mod deploy;
+pub mod diagnostics;
 pub mod dispatch;
 pub mod error;
 pub mod freshness;
+#[cfg(test)]
+mod i18n_tests;
 pub mod markdown;
 pub mod openapi;
 pub mod php;

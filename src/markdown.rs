@@ -61,8 +61,23 @@ impl Rendered {
     }
 }
 
-/// Renders `body`, given in `format`, to safe HTML.
+/// Text as the write path hands it to osTicket: NUL characters removed (HTML parsing drops
+/// them, and a C string would end there) and one leading byte-order mark removed (an encoding
+/// artefact of the client's file, which HTML parsing drops too); every other character, a
+/// U+FEFF inside the text included, is kept. The same for every format and field.
+pub fn clean_text(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', ""))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Renders `body`, given in `format`, to safe HTML ([`clean_text`] first).
 pub fn render(body: &str, format: BodyFormat) -> String {
+    let body = clean_text(body);
+    let body = body.as_ref();
     match format {
         BodyFormat::Markdown => sanitize_html(&markdown_to_html(body)),
         BodyFormat::Html => sanitize_html(body),

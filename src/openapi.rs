@@ -73,11 +73,13 @@ fn request_body(action: Action) -> Option<Value> {
     let schema = match action {
         Action::UpdateTicket => json!({
             "type": "object",
+            "description": "Other fields are ignored and named in X-Ignored-Fields; a body with none of these fields is 400 unknown_field, naming the closest known field",
             "properties": {
                 "departmentId": {"description": "Department id, name or full name Parent / Child (a transfer)", "oneOf": [{"type": "integer"}, {"type": "string"}]},
                 "topicId": {"description": "Help topic id or name", "oneOf": [{"type": "integer"}, {"type": "string"}]},
                 "parentTicketNumber": {"description": "Number of the parent ticket", "oneOf": [{"type": "integer"}, {"type": "string"}]},
                 "statusId": {"description": "Status id or name (open or closed states); a change osTicket refuses is 409", "oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "status": {"description": "Synonym of statusId (the name GET answers use); with statusId, both must name the same status", "oneOf": [{"type": "integer"}, {"type": "string"}]},
                 "slaId": {"description": "SLA id or name, 0 for none; the due date is recomputed", "oneOf": [{"type": "integer"}, {"type": "string"}]},
                 "staffId": {"description": "Agent id, username or e-mail; 0 or null unassigns", "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
                 "teamId": {"description": "Team id or name; 0 or null unassigns", "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
@@ -115,6 +117,7 @@ fn request_body(action: Action) -> Option<Value> {
         }),
         Action::SubticketCreate => json!({
             "type": "object", "required": ["childId"],
+            "description": "Other fields are ignored and named in X-Ignored-Fields",
             "properties": {"childId": {"description": "Number of the child ticket", "oneOf": [id.clone(), id]}}
         }),
         _ => return None,
@@ -148,6 +151,7 @@ pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
             "application/xml": {"schema": {"$ref": "#/components/schemas/Error"}}
@@ -171,6 +175,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             ("status", "Status id or name"),
             ("state", "open, closed, archived or deleted"),
             ("department", "Department id, name, or full name Parent / Child"),
+            ("departmentId", "Same as department (what some clients of the original send); not together with it"),
             ("email", "Requester e-mail address"),
             ("staff", "Assigned agent: id, username or e-mail"),
             ("team", "Assigned team: id or name"),
@@ -181,7 +186,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             ("created_to", "Created at or before (a date includes the whole day)"),
             ("updated_since", "Updated at or after: incremental sync"),
             ("parent", "Number of the parent ticket"),
-            ("sort", "created (default), updated or number"),
+            ("sort", "created (default), updated or number; any other value sorts by created, as the original did"),
             ("order", "asc or desc (default: desc, number: asc)"),
             ("limit", "Page size, 1-100 (default 20; larger values are clamped to 100)"),
             ("offset", "Rows to skip (default 0)"),
@@ -204,13 +209,12 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
     let mut responses = Map::new();
     let mut ok = json!({
         "description": "Success",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {content_type: {"schema": response_schema(route.action)}}
     });
     if route.action == Action::Search {
-        ok["headers"] = json!({
-            "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}},
-            "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
-        });
+        ok["headers"]["X-Total-Count"] = json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}});
+        ok["headers"]["Link"] = json!({"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}});
     }
     responses.insert("200".into(), ok);
     responses.insert("400".into(), error_response(route.bad_path));
@@ -265,8 +269,17 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             error_response("The parent is itself a child, or the link would make a cycle"),
         );
     }
-    responses.insert("500".into(), error_response("Internal error"));
+    responses.insert(
+        "500".into(),
+        error_response("Internal error (logged to PHP's error log with the X-Request-Id)"),
+    );
     responses.insert("503".into(), error_response("Database unavailable"));
+    if matches!(route.action, Action::UpdateTicket | Action::SubticketCreate) {
+        for response in responses.values_mut() {
+            response["headers"]["X-Ignored-Fields"] =
+                json!({"$ref": "#/components/headers/X-Ignored-Fields"});
+        }
+    }
     let mut permission = route.permission.column().to_owned();
     if let Some(fallback) = route.permission.fallback() {
         permission.push_str(" (or ");
@@ -315,6 +328,10 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
             "schemas": schemas(),
+            "headers": {
+                "X-Request-Id": {"description": "The request's id (16 hex digits); a 5xx answer's line in PHP's error log carries it", "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}},
+                "X-Ignored-Fields": {"description": "Body fields the endpoint does not know and ignored, comma-separated, sorted, percent-encoded where not plain ASCII; only when there were any", "schema": {"type": "string"}}
+            },
         }
     })
 }
@@ -538,6 +555,18 @@ mod tests {
             committed == current,
             "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test openapi` and commit it"
         );
+    }
+
+    #[test]
+    fn every_search_parameter_is_documented() {
+        let doc = document();
+        let params = doc["paths"]["/api/tickets-search.php"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let documented: Vec<&str> = params.iter().filter_map(|p| p["name"].as_str()).collect();
+        for name in crate::search::PARAMS.iter().chain(&["departmentId"]) {
+            assert!(documented.contains(name), "{name} is not documented");
+        }
     }
 
     #[test]

@@ -56,11 +56,58 @@ impl Request {
     }
 }
 
-/// Decodes `application/x-www-form-urlencoded` text (`+` is a space). Invalid percent escapes
-/// are kept literally, as PHP does; a name or value that is not UTF-8 after decoding is a 400.
+/// Checks that each parameter of `known` comes once and as a plain value: `status[]=x` (an
+/// array to PHP) or `status=a&status=b` is a 400 naming it, instead of one of the values being
+/// silently used or the filter dropped. `aliases` maps another accepted name to its parameter
+/// (sending both counts as a repetition). Other parameters are left alone.
+pub fn single_params(
+    query: &[(String, String)],
+    known: &[&str],
+    aliases: &[(&str, &str)],
+) -> Result<()> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (name, _) in query {
+        let (base, array) = match name.find('[') {
+            Some(i) => (name.get(..i).unwrap_or(name), true),
+            None => (name.as_str(), false),
+        };
+        let canonical = aliases
+            .iter()
+            .find(|(alias, _)| *alias == base)
+            .map_or(base, |(_, to)| *to);
+        if !known.contains(&canonical) {
+            continue;
+        }
+        if array {
+            return Err(ApiError::invalid_field(
+                "array_parameter",
+                base,
+                format!("Query parameter '{base}' must be a single value, not an array"),
+            ));
+        }
+        if let Some((first, _)) = seen.iter().find(|(_, c)| *c == canonical) {
+            let named = if *first == base {
+                format!("'{base}' is")
+            } else {
+                format!("'{first}' and '{base}' are")
+            };
+            return Err(ApiError::invalid_field(
+                "repeated_parameter",
+                base,
+                format!("Query parameter {named} given more than once"),
+            ));
+        }
+        seen.push((base, canonical));
+    }
+    Ok(())
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (`+` is a space), split on `&` only, as
+/// PHP splits a query string (`;` is an ordinary character). Invalid percent escapes are kept
+/// literally, as PHP does; a name or value that is not UTF-8 after decoding is a 400.
 pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for pair in raw.split(|&b| b == b'&' || b == b';') {
+    for pair in raw.split(|&b| b == b'&') {
         if pair.is_empty() {
             continue;
         }
@@ -141,6 +188,47 @@ mod tests {
                 ("x".into(), String::new())
             ]
         );
+    }
+
+    #[test]
+    fn query_splits_on_ampersands_only_like_php() {
+        let q = parse_query(b"query=a;b&status=Open;Closed").unwrap();
+        assert_eq!(q[0], ("query".into(), "a;b".into()));
+        assert_eq!(q[1], ("status".into(), "Open;Closed".into()));
+    }
+
+    #[test]
+    fn known_parameters_come_once_and_plain() {
+        let known = ["status", "department", "query"];
+        let aliases = [("departmentId", "department")];
+        let q = |s: &str| parse_query(s.as_bytes()).unwrap();
+        assert!(single_params(
+            &q("status=Open&query=x&foo=1&foo=2&bar[]=3"),
+            &known,
+            &aliases
+        )
+        .is_ok());
+        assert!(single_params(&q("departmentId=2"), &known, &aliases).is_ok());
+        for (raw, field, code) in [
+            ("status[]=Closed", "status", "array_parameter"),
+            ("status%5B0%5D=Closed", "status", "array_parameter"),
+            ("status=Open&status=Closed", "status", "repeated_parameter"),
+            ("query=a&query=", "query", "repeated_parameter"),
+            (
+                "department=1&departmentId=2",
+                "departmentId",
+                "repeated_parameter",
+            ),
+            ("departmentId[]=2", "departmentId", "array_parameter"),
+        ] {
+            let e = single_params(&q(raw), &known, &aliases).unwrap_err();
+            assert_eq!(
+                (e.status(), e.field(), e.code()),
+                (400, Some(field), code),
+                "{raw}"
+            );
+            assert!(e.message().contains(field), "{raw}: {}", e.message());
+        }
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Response {
     pub headers: Vec<(&'static str, String)>,
     /// The body.
     pub body: Body,
+    /// What a 5xx answer writes to the log (code and message; never sent to the client).
+    pub log: Option<String>,
 }
 
 impl Response {
@@ -54,6 +56,7 @@ impl Response {
             status,
             headers: vec![("Content-Type", format.content_type().to_owned())],
             body: Body::Bytes(encode(node, format)),
+            log: None,
         }
     }
 
@@ -63,6 +66,7 @@ impl Response {
             status,
             headers: vec![("Content-Type", "text/plain; charset=UTF-8".to_owned())],
             body: Body::Bytes(text.as_bytes().to_vec()),
+            log: None,
         }
     }
 
@@ -81,6 +85,9 @@ impl Response {
         }
         if let Some(secs) = err.retry_after() {
             resp.headers.push(("Retry-After", secs.to_string()));
+        }
+        if resp.status >= 500 {
+            resp.log = Some(format!("{}: {}", err.code(), err.message()));
         }
         resp
     }
@@ -140,6 +147,14 @@ mod tests {
             std::str::from_utf8(r.bytes().unwrap()).unwrap(),
             r#"{"error":true,"message":"Ticket not found","code":"not_found"}"#
         );
+    }
+
+    #[test]
+    fn only_server_errors_are_logged() {
+        let r = Response::error(&ApiError::NotFound("Ticket not found".into()), Format::Json);
+        assert_eq!(r.log, None);
+        let r = Response::error(&ApiError::Internal("boom".into()), Format::Xml);
+        assert_eq!(r.log.as_deref(), Some("internal_error: boom"));
     }
 
     #[test]

@@ -164,8 +164,33 @@ fn id_or_name(
     (by_id, by_name)
 }
 
+/// The parameters search understands (`departmentId` is accepted for `department`).
+pub const PARAMS: &[&str] = &[
+    "query",
+    "mode",
+    "status",
+    "state",
+    "department",
+    "email",
+    "staff",
+    "team",
+    "topic",
+    "priority",
+    "overdue",
+    "created_from",
+    "created_to",
+    "updated_since",
+    "parent",
+    "sort",
+    "order",
+    "limit",
+    "offset",
+    "count",
+];
+
 /// Validates the parameters and resolves names to ids (a few small queries).
 pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Search> {
+    crate::request::single_params(query, PARAMS, &[("departmentId", "department")])?;
     let mut s = Search {
         conds: Vec::new(),
         params: Vec::new(),
@@ -212,17 +237,11 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 }
             }
             "sort" => {
+                // As the original: any other value sorts by creation, newest first.
                 s.sort = match v.to_ascii_lowercase().as_str() {
-                    "created" => Sort::Created,
                     "updated" => Sort::Updated,
                     "number" => Sort::Number,
-                    _ => {
-                        return Err(ApiError::invalid_field(
-                            "invalid_sort",
-                            "sort",
-                            "Invalid sort: use created, updated or number",
-                        ))
-                    }
+                    _ => Sort::Created,
                 }
             }
             "order" => {
@@ -273,7 +292,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 ));
                 s.params.push(Param::Str(state));
             }
-            "department" => {
+            // `departmentId`: what a known client of the original sends (it was ignored there).
+            "department" | "departmentId" => {
                 let depts = store.rows(&departments_query(tables))?;
                 let own = depts.iter().map(|r| (r.int(0), r.text(2))).collect();
                 let id = resolve_department(&department_names(&depts).0, &own, v)?;

@@ -311,6 +311,7 @@ pub fn build(aggregate: &[Row], depts: &[Row], staff: &[Row]) -> Node {
 
 /// The statistics for the query parameters `since`, `until`, `department`.
 pub fn stats(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Node> {
+    crate::request::single_params(query, &["since", "until", "department"], &[])?;
     let depts = store.rows(&departments_query(tables))?;
     let mut f = Filters::default();
     for (k, v) in query {

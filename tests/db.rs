@@ -973,6 +973,11 @@ mod search {
         assert_eq!(ids(&db, b"sort=number&order=asc"), [1, 2, 3, 4, 5, 6]);
         assert_eq!(ids(&db, b"sort=number"), [1, 2, 3, 4, 5, 6]);
         assert_eq!(ids(&db, b"sort=updated&order=asc"), [1, 2, 3, 4, 5, 6]);
+        // Unknown sort values fall back to created, newest first (as the original).
+        assert_eq!(ids(&db, b"sort=priority"), ids(&db, b"sort=created"));
+        assert_eq!(ids(&db, b"sort=priority&order=asc"), [1, 2, 3, 4, 5, 6]);
+        // departmentId is the known client's name for department.
+        assert_eq!(ids(&db, b"departmentId=Support"), [6, 4, 3, 2, 1]);
         assert_eq!(ids(&db, b"limit=500").len(), 6);
     }
 
@@ -996,7 +1001,9 @@ mod search {
             &b"limit=0"[..],
             b"limit=abc",
             b"offset=-1",
-            b"sort=nope",
+            b"status[]=Closed",
+            b"status=Open&status=Closed",
+            b"department=1&departmentId=1",
             b"order=up",
             b"overdue=maybe",
             b"state=gone",

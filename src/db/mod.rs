@@ -189,6 +189,56 @@ fn convert_row(columns: &Arc<[String]>, row: mysql::Row) -> Row {
     )
 }
 
+/// Runs a query and hands each row to `each`: `Err` for a database error, `Ok(Err)` for an
+/// error of `each`.
+fn each_row(
+    conn: &mut PooledConn,
+    sql: &str,
+    params: &[Param],
+    each: &mut dyn FnMut(Row) -> Result<()>,
+) -> std::result::Result<Result<()>, mysql::Error> {
+    let mut result = conn.exec_iter(sql, to_params(params))?;
+    let mut columns: Option<Arc<[String]>> = None;
+    if let Some(set) = result.iter() {
+        for row in set {
+            let row = row?;
+            let cols = columns.get_or_insert_with(|| {
+                row.columns_ref()
+                    .iter()
+                    .map(|c| c.name_str().into_owned())
+                    .collect()
+            });
+            // On error the result set is dropped, which drains it: the connection stays usable.
+            if let Err(err) = each(convert_row(cols, row)) {
+                return Ok(Err(err));
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// "Illegal mix of collations" (1267, 1270, 1271).
+fn collation_mix(err: &mysql::Error) -> bool {
+    matches!(err, mysql::Error::MySqlError(e) if matches!(e.code, 1267 | 1270 | 1271))
+}
+
+/// A text parameter with a character outside the Basic Multilingual Plane.
+fn astral(p: &Param) -> bool {
+    matches!(p, Param::Str(s) if s.chars().any(|c| u32::from(c) > 0xFFFF))
+}
+
+/// The parameter with every character outside the Basic Multilingual Plane replaced by U+FFFD.
+fn bmp_only(p: &Param) -> Param {
+    match p {
+        Param::Str(s) if astral(p) => Param::Str(
+            s.chars()
+                .map(|c| if u32::from(c) > 0xFFFF { '\u{FFFD}' } else { c })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 impl Store for MysqlStore {
     fn rows(&mut self, query: &Query) -> Result<Vec<Row>> {
         let mut out = Vec::new();
@@ -200,26 +250,18 @@ impl Store for MysqlStore {
     }
 
     fn for_each(&mut self, query: &Query, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        let params = to_params(&query.params);
         let conn = self.conn()?;
-        let mut result = conn
-            .exec_iter(query.sql.as_str(), params)
-            .map_err(classify)?;
-        let mut columns: Option<Arc<[String]>> = None;
-        if let Some(set) = result.iter() {
-            for row in set {
-                let row = row.map_err(classify)?;
-                let cols = columns.get_or_insert_with(|| {
-                    row.columns_ref()
-                        .iter()
-                        .map(|c| c.name_str().into_owned())
-                        .collect()
-                });
-                // On error the result set is dropped, which drains it: the connection stays usable.
-                each(convert_row(cols, row))?;
+        match each_row(conn, &query.sql, &query.params, each) {
+            Err(err) if collation_mix(&err) && query.params.iter().any(astral) => {
+                // osTicket 1.18's tables are utf8 (3-byte): a value with characters outside the
+                // Basic Multilingual Plane (emoji, rare CJK) cannot be compared with them
+                // (error 1267) and cannot be stored in them either. Such characters become
+                // U+FFFD, so the value matches nothing instead of failing the request.
+                let params: Vec<Param> = query.params.iter().map(bmp_only).collect();
+                each_row(conn, &query.sql, &params, each).map_err(classify)?
             }
+            other => other.map_err(classify)?,
         }
-        Ok(())
     }
 
     fn execute(&mut self, query: &Query) -> Result<u64> {

@@ -14,8 +14,8 @@ use crate::render::Format;
 use crate::response::{Body, Response};
 use crate::sql::Store;
 use crate::write::body::{self, MAX_BODY};
-use crate::write::{self, Outcome};
-use crate::{attachments, dispatch};
+use crate::write::{self, Cmd, Outcome};
+use crate::{attachments, diagnostics, dispatch};
 
 use super::convert;
 
@@ -32,7 +32,24 @@ use super::convert;
 #[php_function]
 #[php(name = "osticket_api_serve")]
 pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> Zval {
+    let (answer, fatal) = serve(server, config, body);
+    if fatal {
+        // A PHP fatal error after the extension ran (what "Maximum execution time" is when PHP
+        // code exceeds it): the plugin's shutdown function logs it and answers. Everything of
+        // the request is dropped already; `answer` is `true`, which owns nothing.
+        forced_fatal();
+    }
+    answer
+}
+
+/// [`osticket_api_serve`]: the answer, and whether the `fatal` test fault asks for a PHP fatal
+/// error afterwards.
+fn serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> (Zval, bool) {
     convert::clear_pending();
+    diagnostics::install_panic_hook();
+    diagnostics::capture(true);
+    let id = diagnostics::request_id();
+    set_request_id(&id);
     write::body::set_streamed(None);
     let endpoint = convert::get_text(config, "endpoint").filter(|e| !e.is_empty());
     let mut request = convert::request(server, Vec::new(), endpoint);
@@ -42,24 +59,56 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
             c.contains("json") && !c.contains("xml")
         });
     request.body = read_body(body, json_write);
+    let ctx = LogContext {
+        id: &id,
+        method: &request.method,
+        endpoint: &request.endpoint,
+    };
+    let fault = test_fault(server);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let cfg = match convert::config(config) {
             Ok(cfg) => cfg,
             Err(err) => {
-                send(&Response::error(&err, Format::Json), None);
+                send(&Response::error(&err, Format::Json), None, &ctx);
                 return None;
             }
         };
+        if fault.as_deref() == Some("write") {
+            // A command the write adapter cannot apply: its failure path, as a real one.
+            return Some(
+                write::Write {
+                    command: Cmd::map().with("op", "test_fault"),
+                    success: write::Success::Number,
+                    format: Format::Json,
+                }
+                .into_command()
+                .with("request_id", id.clone())
+                .with("method", request.method.clone())
+                .with("endpoint", request.endpoint.clone()),
+            );
+        }
+        if fault.as_deref() == Some("fatal") {
+            return None;
+        }
+        if let Some(resp) = fault.as_deref().and_then(forced_failure) {
+            send(&resp, None, &ctx);
+            return None;
+        }
         // A PHP bailout (e.g. a client that hung up while output is written, with
         // ignore_user_abort off) longjmps over this frame: the guard still returns the pooled
         // connection, which would otherwise be lost for the rest of the worker's life.
         let mut store = BailoutGuard::new(MysqlStore::new(&cfg.db));
         match dispatch::handle(&request, &cfg, &mut *store) {
             Handled::Respond(response) => {
-                send(&response, Some(&mut *store));
+                send(&response, Some(&mut *store), &ctx);
                 None
             }
-            Handled::Apply(command) => Some(command),
+            Handled::Apply(command) => Some(
+                command
+                    .with("request_id", id.clone())
+                    .with("method", request.method.clone())
+                    .with("endpoint", request.endpoint.clone()),
+            ),
         }
     }));
     let mut answer = Zval::new();
@@ -67,12 +116,98 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
         Ok(Some(command)) => answer = convert::command(command),
         Ok(None) => answer.set_bool(true),
         Err(_) => {
-            let err = ApiError::Internal("Internal error in the API extension".into());
-            send(&Response::error(&err, Format::Json), None);
+            panicked(&ctx);
             answer.set_bool(true);
         }
     }
-    answer
+    diagnostics::capture(false);
+    (answer, fault.as_deref() == Some("fatal"))
+}
+
+/// Raises a PHP fatal error (`E_USER_ERROR`) for the `fatal` test fault.
+fn forced_fatal() {
+    if let Ok(trigger) = ZendCallable::try_from_name("trigger_error") {
+        let message = "forced test fatal error (X-Test-Fault)";
+        let level: i64 = 256; // E_USER_ERROR
+        let _ = trigger.try_call(vec![&message, &level]);
+    }
+}
+
+/// Who a log line is about.
+struct LogContext<'a> {
+    id: &'a str,
+    method: &'a str,
+    endpoint: &'a str,
+}
+
+/// Answers a caught panic with the JSON 500 and logs its message and location.
+fn panicked(ctx: &LogContext<'_>) {
+    let what = diagnostics::take_panic().unwrap_or_else(|| "panic (no record)".to_owned());
+    log(&diagnostics::log_line(
+        ctx.id,
+        ctx.method,
+        ctx.endpoint,
+        500,
+        &format!("internal_error: {what}"),
+    ));
+    let err = ApiError::Internal("Internal error in the API extension".into());
+    let mut resp = Response::error(&err, Format::Json);
+    resp.log = None;
+    send(&resp, None, ctx);
+}
+
+thread_local! {
+    /// The id of the request this worker answers (for `osticket_api_request_id()`).
+    static REQUEST_ID: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn set_request_id(id: &str) {
+    REQUEST_ID.with(|r| id.clone_into(&mut r.borrow_mut()));
+}
+
+/// The id of the request being answered (`X-Request-Id`), for the plugin shell's own log lines
+/// (a fatal error caught by its shutdown function); empty before the first request.
+#[php_function]
+#[php(name = "osticket_api_request_id")]
+pub fn osticket_api_request_id() -> String {
+    REQUEST_ID.with(|r| r.borrow().clone())
+}
+
+/// Writes one line to PHP's error log (`error_log()`, so PHP's `error_log` setting decides
+/// where it goes).
+fn log(line: &str) {
+    if let Ok(error_log) = ZendCallable::try_from_name("error_log") {
+        let _ = error_log.try_call(vec![&line]);
+    }
+}
+
+/// The `X-Test-Fault` request header, honoured only by debug builds whose php-fpm pool sets
+/// `OSTICKET_API_TEST_FAULTS=1` (the test stack): release builds have no such switch.
+#[cfg(debug_assertions)]
+fn test_fault(server: &ZendHashTable) -> Option<String> {
+    if std::env::var("OSTICKET_API_TEST_FAULTS").as_deref() != Ok("1") {
+        return None;
+    }
+    convert::get_text(server, "HTTP_X_TEST_FAULT")
+}
+
+#[cfg(not(debug_assertions))]
+fn test_fault(_server: &ZendHashTable) -> Option<String> {
+    None
+}
+
+/// The failure a test fault forces: `panic` panics (as a defect would), `internal` answers an
+/// internal error (`write` hands the adapter a command it cannot apply, see above).
+#[allow(clippy::panic)] // the point of the switch, in test builds only
+fn forced_failure(fault: &str) -> Option<Response> {
+    match fault {
+        "panic" => panic!("forced test panic (X-Test-Fault) of `a message body`"),
+        "internal" => Some(Response::error(
+            &ApiError::Internal("forced test failure (X-Test-Fault)".into()),
+            Format::Json,
+        )),
+        _ => None,
+    }
 }
 
 /// A body larger than this that is sent as JSON to a write (POST, PUT, PATCH) is parsed while it
@@ -202,6 +337,17 @@ pub fn osticket_api_complete(command: &ZendHashTable, result: &ZendHashTable) ->
         Some("xml") => Format::Xml,
         _ => Format::Json,
     };
+    let id = convert::get_text(command, "request_id")
+        .filter(|i| diagnostics::is_request_id(i))
+        .unwrap_or_else(diagnostics::request_id);
+    let ignored = convert::get_text(command, "ignored_fields").filter(|i| !i.is_empty());
+    let method = convert::get_text(command, "method").unwrap_or_default();
+    let endpoint = convert::get_text(command, "endpoint").unwrap_or_default();
+    let ctx = LogContext {
+        id: &id,
+        method: &method,
+        endpoint: &endpoint,
+    };
     let outcome = if convert::get_bool(result, "ok") {
         Outcome::Done {
             number: convert::get_text(result, "number").unwrap_or_default(),
@@ -221,23 +367,39 @@ pub fn osticket_api_complete(command: &ZendHashTable, result: &ZendHashTable) ->
         }
     };
     convert::clear_pending();
+    diagnostics::capture(true);
     let sent = catch_unwind(AssertUnwindSafe(|| {
-        send(&write::complete(&answer, &body, format, outcome), None);
+        let mut resp = write::complete(&answer, &body, format, outcome);
+        if let Some(ignored) = ignored {
+            resp.headers.push(("X-Ignored-Fields", ignored));
+        }
+        send(&resp, None, &ctx);
     }));
     if sent.is_err() {
-        let err = ApiError::Internal("Internal error in the API extension".into());
-        send(&Response::error(&err, Format::Json), None);
+        panicked(&ctx);
     }
+    diagnostics::capture(false);
     true
 }
 
-/// Writes a response through the SAPI. Streams download bodies chunk by chunk.
-fn send(resp: &Response, store: Option<&mut dyn Store>) {
+/// Writes a response through the SAPI, with `X-Request-Id`; logs a 5xx answer's line. Streams
+/// download bodies chunk by chunk.
+fn send(resp: &Response, store: Option<&mut dyn Store>, ctx: &LogContext<'_>) {
+    if let Some(what) = &resp.log {
+        log(&diagnostics::log_line(
+            ctx.id,
+            ctx.method,
+            ctx.endpoint,
+            resp.status,
+            what,
+        ));
+    }
     // Failures here mean the headers were already sent; nothing better can be done.
     let _ = set_response_code(resp.status);
     for (name, value) in &resp.headers {
         let _ = set_header(&format!("{name}: {value}"));
     }
+    let _ = set_header(&format!("X-Request-Id: {}", ctx.id));
     // osTicket's bootstrap starts a PHP session even for API calls (it writes no row for them);
     // an API answer has no use for its cookie.
     let _ = remove_header("Set-Cookie");
@@ -250,9 +412,19 @@ fn send(resp: &Response, store: Option<&mut dyn Store>) {
         Body::Download(dl) => {
             let _ = output_write(&dl.head);
             if let Some(store) = store {
-                let _ = attachments::stream(store, dl, &mut |piece| {
+                let streamed = attachments::stream(store, dl, &mut |piece| {
                     let _ = output_write(piece);
                 });
+                // The status is sent already: the client sees a cut body, the log says why.
+                if let Err(err) = streamed {
+                    log(&diagnostics::log_line(
+                        ctx.id,
+                        ctx.method,
+                        ctx.endpoint,
+                        resp.status,
+                        &format!("download cut short: {}: {}", err.code(), err.message()),
+                    ));
+                }
             }
             let _ = output_write(&dl.tail);
         }
@@ -265,4 +437,5 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(osticket_api_serve))
         .function(wrap_function!(osticket_api_complete))
         .function(wrap_function!(osticket_api_attachment))
+        .function(wrap_function!(osticket_api_request_id))
 }

@@ -107,8 +107,14 @@ fn parse_body(body: &[u8], ctype: &str) -> Result<Fields> {
     if ctype.contains("xml") || (!ctype.contains("json") && first == Some(&b'<')) {
         return super::xml::parse(body);
     }
-    if !ctype.contains("json") && first.is_none() {
-        return Err(ApiError::invalid("no_data", "No data provided"));
+    if !ctype.contains("json") {
+        // The original read a body only when its Content-Type said JSON (PHP fills `$_POST`
+        // for POST forms only): anything else was `No data provided`. A JSON object sent
+        // without that label is still read (curl, hand-written clients).
+        return match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) if !map.is_empty() => Ok(map),
+            _ => Err(ApiError::invalid("no_data", "No data provided")),
+        };
     }
     let blank = body.iter().all(u8::is_ascii_whitespace);
     json_fields(serde_json::from_slice(body), blank)
@@ -150,6 +156,126 @@ fn json_fields(parsed: serde_json::Result<Value>, blank: bool) -> Result<Fields>
             "Invalid JSON: the body must be an object",
         )),
     }
+}
+
+/// Longest field name an `X-Ignored-Fields` header or an error message repeats.
+const NAME_CHARS: usize = 64;
+/// Most field names an `X-Ignored-Fields` header lists.
+const MAX_NAMES: usize = 20;
+
+/// The fields of `fields` that are not in `known`, sorted by name (byte order); a 400
+/// `unknown_field` naming them and the closest known name when none of the fields is known (the
+/// request would do nothing). `missing` prefixes that message (an endpoint's original message for a body without
+/// its required field).
+pub fn unknown_fields(
+    fields: &Fields,
+    known: &[&str],
+    missing: Option<&str>,
+) -> Result<Vec<String>> {
+    let unknown: Vec<String> = fields
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    if unknown.len() < fields.len() {
+        return Ok(unknown);
+    }
+    let names: Vec<String> = unknown
+        .iter()
+        .take(MAX_NAMES)
+        .map(|n| format!("'{}'", short(n)))
+        .collect();
+    let suggestion = unknown
+        .iter()
+        .filter_map(|n| closest(n, known))
+        .min_by_key(|(_, d)| *d)
+        .map(|(k, _)| format!("; did you mean '{k}'?"))
+        .unwrap_or_else(|| format!(". Known fields: {}", known.join(", ")));
+    let what = if unknown.len() == 1 {
+        "field"
+    } else {
+        "fields"
+    };
+    let message = format!(
+        "{}Unknown {what} {}{}{suggestion}",
+        missing.map(|m| format!("{m}. ")).unwrap_or_default(),
+        names.join(", "),
+        if unknown.len() > MAX_NAMES {
+            ", ..."
+        } else {
+            ""
+        },
+    );
+    Err(ApiError::invalid_field(
+        "unknown_field",
+        unknown.first().map(|n| short(n)).unwrap_or_default(),
+        message,
+    ))
+}
+
+/// The known name closest to `name` by edit distance (case and `_`/`-` ignored), when it is
+/// close enough to be a likely typo: at most a third of the name's length, at least 2.
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<(&'a str, usize)> {
+    let fold = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = fold(name);
+    let limit = (wanted.len() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (*k, levenshtein(&wanted, &fold(k))))
+        .filter(|(_, d)| *d <= limit)
+        .min_by_key(|(_, d)| *d)
+}
+
+/// Edit distance on characters (insert, delete, substitute), two rows of memory.
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// A field name cut to [`NAME_CHARS`] characters (never inside a character).
+fn short(name: &str) -> String {
+    name.chars().take(NAME_CHARS).collect()
+}
+
+/// The `X-Ignored-Fields` value for `names`: comma-separated, at most [`MAX_NAMES`] names;
+/// bytes a header cannot carry (controls, non-ASCII) and `%` and `,` percent-encoded.
+pub fn ignored_header(names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut out: Vec<String> = names
+        .iter()
+        .take(MAX_NAMES)
+        .map(|n| {
+            let mut enc = String::new();
+            for b in short(n).bytes() {
+                if b.is_ascii_graphic() && b != b'%' && b != b',' {
+                    enc.push(char::from(b));
+                } else {
+                    enc.push_str(&format!("%{b:02X}"));
+                }
+            }
+            enc
+        })
+        .collect();
+    if names.len() > MAX_NAMES {
+        out.push("...".into());
+    }
+    Some(out.join(","))
 }
 
 /// A field that is an identifier: a JSON integer or a string (trimmed); `None` when absent or
@@ -321,6 +447,97 @@ mod tests {
         .unwrap();
         assert_eq!(f["statusId"], "3");
         assert_eq!(f["note"], "Hello there");
+    }
+
+    #[test]
+    fn non_json_bodies_are_no_data_like_the_original() {
+        for ctype in [None, Some("text/plain"), Some("application/octet-stream")] {
+            for body in ["{\"statusId\":", "statusId=3", "Grüße", "\u{feff}{}", "\0"] {
+                assert_eq!(
+                    err(req(ctype, body)),
+                    (400, "No data provided".into()),
+                    "{ctype:?} {body:?}"
+                );
+            }
+        }
+        // A JSON label keeps the original's JSON messages.
+        assert_eq!(
+            err(req(Some("application/json"), "{\"statusId\":")).1,
+            "Invalid JSON: Syntax error (line 1, column 12)"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_listed_or_refused_with_a_suggestion() {
+        let known = ["statusId", "status", "note", "reply"];
+        let f = |s: &str| -> Fields { serde_json::from_str(s).unwrap() };
+        let ignored = unknown_fields(
+            &f(r#"{"reply":"x","message":"y","status_id":3}"#),
+            &known,
+            None,
+        );
+        assert_eq!(ignored.unwrap(), vec!["message", "status_id"]);
+        assert!(unknown_fields(&f(r#"{"note":"x"}"#), &known, None)
+            .unwrap()
+            .is_empty());
+        let e = unknown_fields(&f(r#"{"stauts":"Closed"}"#), &known, None).unwrap_err();
+        assert_eq!(
+            (e.status(), e.code(), e.field()),
+            (400, "unknown_field", Some("stauts"))
+        );
+        assert_eq!(
+            e.message(),
+            "Unknown field 'stauts'; did you mean 'status'?"
+        );
+        let e = unknown_fields(&f(r#"{"foo":1}"#), &known, None).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Unknown field 'foo'. Known fields: statusId, status, note, reply"
+        );
+        let e = unknown_fields(
+            &f(r#"{"child":1,"x":2}"#),
+            &["childId"],
+            Some("Missing childId"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Missing childId. Unknown fields 'child', 'x'; did you mean 'childId'?"
+        );
+        // Non-ASCII names are compared by character, not by byte.
+        let e = unknown_fields(&f(r#"{"nöte":1}"#), &known, None).unwrap_err();
+        assert_eq!(e.message(), "Unknown field 'nöte'; did you mean 'note'?");
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        let d = |a: &str, b: &str| {
+            levenshtein(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(d("stauts", "status"), 2);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("Grüße", "Gruse"), 2);
+        assert_eq!(d("你好", "你们好"), 1);
+    }
+
+    #[test]
+    fn ignored_header_is_safe_ascii() {
+        assert_eq!(ignored_header(&[]), None);
+        let names = vec![
+            "message".to_owned(),
+            "a,b\r\nX: y".to_owned(),
+            "größe".to_owned(),
+        ];
+        assert_eq!(
+            ignored_header(&names).unwrap(),
+            "message,a%2Cb%0D%0AX:%20y,gr%C3%B6%C3%9Fe"
+        );
+        let many: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+        let h = ignored_header(&many).unwrap();
+        assert!(h.ends_with(",f19,..."), "{h}");
     }
 
     #[test]

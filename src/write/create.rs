@@ -43,7 +43,7 @@ const OWN: &[&str] = &[
 const SOURCES: &[&str] = &["Web", "Email", "Phone", "API", "Other"];
 
 fn required(fields: &Fields, name: &str) -> Result<String> {
-    match body::text(fields, name)?.map(|s| s.trim().to_owned()) {
+    match body::text(fields, name)?.map(|s| markdown::clean_text(&s).trim().to_owned()) {
         Some(s) if !s.is_empty() => Ok(s),
         _ => Err(ApiError::invalid_field(
             "missing_field",

@@ -41,14 +41,22 @@ pub fn delete(store: &mut dyn Store, tables: &Tables, number: &str) -> Result<(C
     ))
 }
 
-/// `childId` of a subticket-create body, checked before authentication (as the original).
+/// The one field a subticket-create body understands.
+pub const FIELDS: &[&str] = &["childId"];
+
+/// The original's message for a subticket-create body without `childId`.
+const MISSING_CHILD: &str = "Missing childId in request body";
+
+/// `childId` of a subticket-create body, checked before authentication (as the original); a
+/// body with other fields only names them and the closest known one.
 pub fn child_field(fields: &Fields) -> Result<String> {
+    body::unknown_fields(fields, FIELDS, Some(MISSING_CHILD))?;
     match body::ident(fields, "childId")? {
         Some(c) if !c.is_empty() && c != "0" => Ok(c),
         _ => Err(ApiError::invalid_field(
             "missing_child",
             "childId",
-            "Missing childId in request body",
+            MISSING_CHILD,
         )),
     }
 }

@@ -178,6 +178,7 @@ pub fn complete(answer: &str, answer_body: &[u8], format: Format, outcome: Outco
                 status: 200,
                 headers: vec![("Content-Type", format.content_type().to_owned())],
                 body: crate::response::Body::Bytes(answer_body.to_vec()),
+                log: None,
             },
         },
         Outcome::Failed {

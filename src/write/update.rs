@@ -27,6 +27,57 @@ pub const ORDER: &[&str] = &[
 /// Title of a note without `noteTitle` (as the original).
 pub const DEFAULT_NOTE_TITLE: &str = "API Update";
 
+/// The fields an update understands (`status` is a synonym of `statusId`, `priorityId` of
+/// `priority`); others are ignored and named in `X-Ignored-Fields`.
+pub const FIELDS: &[&str] = &[
+    "departmentId",
+    "topicId",
+    "parentTicketNumber",
+    "statusId",
+    "status",
+    "slaId",
+    "staffId",
+    "teamId",
+    "priority",
+    "priorityId",
+    "dueDate",
+    "note",
+    "noteTitle",
+    "noteFormat",
+    "reply",
+    "replyFormat",
+    "alert",
+    "attachments",
+];
+
+/// `statusId` or its synonym `status` (the name the GET answer uses), each an id or a name,
+/// resolved to `(id, state)`; both may be sent when they name the same status.
+fn status_field(
+    store: &mut dyn Store,
+    tables: &Tables,
+    fields: &Fields,
+) -> Result<Option<(i64, String)>> {
+    let mut found: Option<(&str, (i64, String))> = None;
+    for name in ["statusId", "status"] {
+        let Some(raw) = body::ident(fields, name)? else {
+            continue;
+        };
+        let status = resolve::status(store, tables, name, &raw)?;
+        match &found {
+            Some((first, (id, _))) if *id != status.0 => {
+                return Err(ApiError::invalid_field(
+                    "conflicting_fields",
+                    name,
+                    format!("{first} and {name} name different statuses"),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some((name, status)),
+        }
+    }
+    Ok(found.map(|(_, s)| s))
+}
+
 /// Parses a body format field: `markdown` (default), `html`, `text` and the original's aliases.
 pub fn format_field(fields: &Fields, name: &str) -> Result<BodyFormat> {
     match body::text(fields, name)? {
@@ -264,14 +315,11 @@ pub fn build(
         }
         steps.push((step("parent").with("parent_id", id), id != t.pid));
     }
-    let status = match body::ident(fields, "statusId")? {
-        Some(raw) => Some(resolve::status(store, tables, "statusId", &raw)?),
-        None => None,
-    };
+    let status = status_field(store, tables, fields)?;
     let note = message(fields, "note", "noteFormat")?;
     let reply = message(fields, "reply", "replyFormat")?;
     let title = body::text(fields, "noteTitle")?
-        .map(|s| s.trim().to_owned())
+        .map(|s| markdown::clean_text(&s).trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_NOTE_TITLE.to_owned());
     let alert = body::flag(fields, "alert")?.unwrap_or(true);

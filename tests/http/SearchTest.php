@@ -165,8 +165,56 @@ final class SearchTest extends ApiTestCase
 
     public static function badValues(): array
     {
-        return [['limit=0'], ['limit=ten'], ['offset=-5'], ['sort=random'], ['order=sideways'], ['overdue=perhaps'],
+        return [['limit=0'], ['limit=ten'], ['offset=-5'], ['order=sideways'], ['overdue=perhaps'],
             ['state=lost'], ['created_from=yesterday'], ['query=%FF%FE']];
+    }
+
+    /** @dataProvider arrayOrRepeated */
+    public function testArrayOrRepeatedParametersAreNamed(string $query, string $field, string $code): void
+    {
+        $body = $this->assertJsonError($this->get('/api/tickets-search.php?' . $query), 400);
+        $this->assertSame([$field, $code], [$body['field'] ?? null, $body['code']]);
+        $this->assertStringContainsString("'{$field}'", $body['message']);
+    }
+
+    public static function arrayOrRepeated(): array
+    {
+        return [
+            'array' => ['status[]=Closed', 'status', 'array_parameter'],
+            'indexed array' => ['department%5B0%5D=1', 'department', 'array_parameter'],
+            'repeated' => ['query=a&query=b', 'query', 'repeated_parameter'],
+            'alias and name' => ['department=1&departmentId=1', 'departmentId', 'repeated_parameter'],
+        ];
+    }
+
+    public function testUnknownSortFallsBackToNewestFirstAsTheOriginal(): void
+    {
+        $default = $this->numbers('limit=100');
+        $this->assertSame($default, $this->numbers('sort=random&limit=100'));
+        $this->assertSame($default, $this->numbers('sort=priority&limit=100'));
+        $this->assertSame(array_reverse($default), $this->numbers('sort=random&order=asc&limit=100'));
+    }
+
+    public function testSemicolonsAreNotSeparators(): void
+    {
+        // PHP splits on & only: `a;b` is one subject search, not a search for `a`.
+        $subject = self::$fx['tickets']['open']['subject'] ?? null;
+        if (!is_string($subject) || mb_strlen($subject) < 2) {
+            $this->markTestSkipped('no open ticket subject in the fixtures');
+        }
+        $number = self::$fx['tickets']['open']['number'];
+        $this->assertContains($number, $this->numbers('query=' . rawurlencode($subject)));
+        $this->assertSame([], $this->numbers('query=' . rawurlencode($subject) . ';zz-no-such-subject-zz'));
+    }
+
+    public function testDepartmentIdMeansDepartment(): void
+    {
+        $number = self::$fx['tickets']['open']['number'];
+        $id = $this->assertJsonOk($this->get("/api/tickets-get.php/{$number}.json"))['departmentId'];
+        $dept = $this->numbers("department={$id}&limit=100");
+        $this->assertContains($number, $dept);
+        $this->assertSame($dept, $this->numbers("departmentId={$id}&limit=100"));
+        $this->assertJsonError($this->get('/api/tickets-search.php?departmentId=987654'), 404);
     }
 
     public function testSearchNeedsSearchOrReadPermission(): void

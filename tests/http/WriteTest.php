@@ -225,6 +225,10 @@ final class WriteTest extends ApiTestCase
             'true' => ['true', $json, ''],
             'no body at all' => [null, ['Content-Type:'], 'No data provided'],
             'empty form' => ['', ['Content-Type: application/x-www-form-urlencoded'], 'No data provided'],
+            // The original read JSON only under a JSON Content-Type: anything else was no data.
+            'broken JSON as text' => ['{"statusId": ', ['Content-Type: text/plain'], 'No data provided'],
+            'text' => ['Grüße, bitte schließen', ['Content-Type: text/plain; charset=UTF-8'], 'No data provided'],
+            'octets' => ["\x00\xff{", ['Content-Type: application/octet-stream'], 'No data provided'],
         ];
     }
 
@@ -319,11 +323,19 @@ final class WriteTest extends ApiTestCase
     public function testChildIdIsCheckedBeforeTheKey(): void
     {
         $path = sprintf(self::LINK, self::number('parent'));
-        $missing = [['foo' => 'bar'], ['childId' => ''], ['childId' => '0'], ['childId' => 0], ['childId' => null]];
+        $missing = [['childId' => ''], ['childId' => '0'], ['childId' => 0], ['childId' => null]];
         foreach ($missing as $body) {
             foreach ([null, 'none', 'all'] as $key) {
                 $this->assertRefused(['POST', $path, $body, $key], 400, 'Missing childId in request body', 'childId');
             }
+        }
+        foreach ([null, 'none', 'all'] as $key) {
+            $this->assertRefused(
+                ['POST', $path, ['child_id' => self::number('open')], $key],
+                400,
+                "Missing childId in request body. Unknown field 'child_id'; did you mean 'childId'?",
+                'child_id'
+            );
         }
         $this->assertRefused(
             ['POST', $path, ['childId' => [1]]],
@@ -331,6 +343,104 @@ final class WriteTest extends ApiTestCase
             'childId must be a number or a string',
             'childId'
         );
+    }
+
+    // ---- unknown fields and the status synonym ---------------------------------------------------
+
+    public static function unknownOnly(): array
+    {
+        return [
+            'typo' => [['stauts' => 'Closed'], "Unknown field 'stauts'; did you mean 'status'?", 'stauts'],
+            'snake case' => [['status_id' => 3], "Unknown field 'status_id'; did you mean 'statusId'?", 'status_id'],
+            'nothing close' => [['foo' => 1], "Unknown field 'foo'. Known fields: departmentId, topicId, "
+                . 'parentTicketNumber, statusId, status, slaId, staffId, teamId, priority, priorityId, dueDate, note, '
+                . 'noteTitle, noteFormat, reply, replyFormat, alert, attachments', 'foo'],
+            'several' => [['stauts' => 'x', 'Grüße' => 1], "Unknown fields 'Grüße', 'stauts'; did you mean 'status'?",
+                'Grüße'],
+        ];
+    }
+
+    /** @dataProvider unknownOnly */
+    public function testABodyWithNoKnownFieldIsRefusedNamingTheClosest(array $body, string $message, string $f): void
+    {
+        $error = $this->assertUpdateRefused($body, 400, $message, $f);
+        $this->assertSame('unknown_field', $error['code']);
+    }
+
+    public function testIgnoredFieldsAreNamedInAHeader(): void
+    {
+        $path = sprintf(self::UPDATE, self::number('open'));
+        $before = $this->snapshot('open');
+        $current = $before['open']['status'];
+        // Nothing to change: the number, and the header names what was not understood.
+        $r = $this->send('PATCH', $path, ['status' => $current, 'status_id' => 99, 'message' => 'x', 'Größe' => 1]);
+        $this->assertSame([200, self::number('open')], [$r['status'], $r['body']]);
+        // Sorted by name (byte order), non-ASCII percent-encoded.
+        $this->assertSame('Gr%C3%B6%C3%9Fe,message,status_id', $r['headers']['x-ignored-fields'] ?? null);
+        // Only on that answer.
+        $this->assertArrayNotHasKey('x-ignored-fields', $this->send('PATCH', $path, ['status' => $current])['headers']);
+        // A refused request names them too.
+        $r = $this->send('PATCH', $path, ['statusId' => 'Pondering', 'extra' => true]);
+        $this->assertJsonError($r, 404, "Status 'Pondering' not found");
+        $this->assertSame('extra', $r['headers']['x-ignored-fields'] ?? null);
+        $this->assertSame($before, $this->snapshot('open'));
+        // Subticket bodies too.
+        $self = self::number('parent');
+        $r = $this->send('POST', sprintf(self::LINK, $self), ['childId' => $self, 'parent_id' => 1]);
+        $this->assertJsonError($r, 400, 'Cannot link ticket to itself');
+        $this->assertSame('parent_id', $r['headers']['x-ignored-fields'] ?? null);
+    }
+
+    public function testStatusAndStatusIdMustAgree(): void
+    {
+        $statuses = array_column($this->assertJsonOk($this->get('/api/tickets-statuses.php')), 'id', 'name');
+        $this->assertArrayHasKey('Closed', $statuses);
+        $error = $this->assertUpdateRefused(
+            ['statusId' => 'Open', 'status' => 'Closed'],
+            400,
+            'statusId and status name different statuses',
+            'status'
+        );
+        $this->assertSame('conflicting_fields', $error['code']);
+        $this->assertUpdateRefused(['status' => 'Pondering'], 404, "Status 'Pondering' not found", 'status');
+        // The same status by id and by name is fine (and changes nothing here).
+        $open = $this->ticket(self::number('open'));
+        $r = $this->send('PATCH', sprintf(self::UPDATE, self::number('open')), [
+            'statusId' => $open['statusId'], 'status' => $open['status'],
+        ]);
+        $this->assertSame([200, self::number('open')], [$r['status'], $r['body']]);
+    }
+
+    public function testStatusIsASynonymOfStatusId(): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket('WriteTest status synonym');
+        $r = $this->send('PATCH', sprintf(self::UPDATE, $n), ['status' => 'Closed']);
+        $this->assertSame([200, $n], [$r['status'], $r['body']]);
+        $this->assertArrayNotHasKey('x-ignored-fields', $r['headers']);
+        $this->assertSame('Closed', $this->ticket($n)['status']);
+    }
+
+    public function testWhatRealClientsSendIsApplied(): void
+    {
+        $this->requireRealOsticket();
+        $n = $this->createTicket('WriteTest real clients');
+        // One client sends the text twice, for plugins that read either name.
+        $text = 'Antwort: Grüße';
+        $r = $this->send('PATCH', sprintf(self::UPDATE, $n), ['reply' => $text, 'message' => $text, 'alert' => false]);
+        $this->assertSame([200, $n], [$r['status'], $r['body']]);
+        $this->assertSame('message', $r['headers']['x-ignored-fields'] ?? null);
+        $t = $this->ticket($n);
+        $this->assertStringContainsString('Antwort: Grüße', (string) $this->lastEntry($t, 'R')['body']);
+        // ... and the status under three names.
+        $closed = self::objects()['statuses']['Closed'];
+        $r = $this->send('PATCH', sprintf(self::UPDATE, $n), ['status_id' => $closed, 'status' => $closed,
+            'reply' => 'Erledigt.', 'alert' => false]);
+        $this->assertSame([200, $n], [$r['status'], $r['body']]);
+        $this->assertSame('status_id', $r['headers']['x-ignored-fields'] ?? null);
+        $t = $this->ticket($n);
+        $this->assertSame('Closed', $t['status']);
+        $this->assertStringContainsString('Erledigt.', (string) $this->lastEntry($t, 'R')['body']);
     }
 
     // ---- keys -------------------------------------------------------------------------------------
@@ -588,8 +698,10 @@ final class WriteTest extends ApiTestCase
             $this->assertSame($snapshot, $this->snapshot($name));
         }
         // The answer is the plain number for an .xml URL too (as the original).
-        $r = $this->send('PATCH', '/api/tickets-update.php/' . self::number('open') . '.xml', ['foo' => 'bar']);
+        $xmlUrl = '/api/tickets-update.php/' . self::number('open') . '.xml';
+        $r = $this->send('PATCH', $xmlUrl, ['note' => ' ', 'foo' => 'bar']);
         $this->assertSame([200, self::number('open')], [$r['status'], $r['body']]);
+        $this->assertSame('foo', $r['headers']['x-ignored-fields'] ?? null);
         $this->assertStringStartsWith('text/plain', $r['type']);
         // Form bodies are read as well.
         $r = $this->send(
