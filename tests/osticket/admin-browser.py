@@ -107,6 +107,11 @@ def login():
     driver.find_element(By.CSS_SELECTOR, "input[name=passwd]").send_keys(ADMIN_PASS)
     driver.find_element(By.CSS_SELECTOR, "button[name=submit], input[name=submit]").click()
     WebDriverWait(driver, 60).until(lambda d: "login.php" not in d.current_url)
+    # osTicket gives the session a new id on the first GET 10 s after a login, and its forms name
+    # their fields by the session id: a page loaded before that posts names the server no longer
+    # knows (its own behaviour, for every form). Let that happen before any page is kept open.
+    time.sleep(11)
+    driver.get(f"{BASE}/scp/index.php")
 
 
 def instance_url():
@@ -175,6 +180,20 @@ def field(label):
 
 CAP = "Largest attachment download (MB)"
 ACTOR = "Act as agent"
+
+
+def lock_agent(staff_id, locked):
+    """Ticks or unticks "Locked" on osTicket's agent page (a locked agent is not active)."""
+    driver.get(f"{BASE}/scp/staff.php?id={staff_id}")
+    box = wait_for("input[name=islocked]")
+    driver.execute_script("arguments[0].checked = arguments[1];", box, locked)
+    submit = driver.find_element(By.CSS_SELECTOR, "form input[type=submit][name=submit]")
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("arguments[0].click();", submit)
+    WebDriverWait(driver, 60).until(lambda d: old.id != d.find_element(By.TAG_NAME, "html").id)
+    state = wait_for("input[name=islocked]").is_selected()
+    if state != locked:
+        raise AssertionError(f"agent {staff_id}: Locked is {state} after the save: {banner()}")
 
 
 def main():
@@ -256,6 +275,35 @@ def main():
         driver.close()
         driver.switch_to.window(tab_a)
 
+        # A key added on osTicket's API Keys page while the plugin's page is open keeps core's create
+        # permission when that page is saved (the save used to rewrite every key's columns).
+        driver.get(url)
+        wait_for("tr[data-key-id]")
+        tab_a = driver.current_window_handle
+        driver.switch_to.new_window("tab")
+        ip = f"10.77.{os.getpid() % 250}.{int(time.time()) % 250}"
+        driver.get(f"{BASE}/scp/apikeys.php?a=add")
+        wait_for("input[name=ipaddr]").send_keys(ip)
+        create = driver.find_element(By.CSS_SELECTOR, "input[name=can_create_tickets]")
+        if not create.is_selected():
+            create.click()
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.CSS_SELECTOR, "form input[type=submit][name=submit]").click()
+        WebDriverWait(driver, 60).until(lambda d: old.id != d.find_element(By.TAG_NAME, "html").id)
+        driver.close()
+        driver.switch_to.window(tab_a)
+        set_box(stats, "read", True)
+        save()
+        rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-key-id]")
+                if r.find_elements(By.TAG_NAME, "td")[1].text.strip() == ip]
+        check("the key added on the API Keys page meanwhile is in the grid after the save", 1, len(rows))
+        if rows:
+            new_id = rows[0].get_attribute("data-key-id")
+            check("the key added meanwhile keeps core's create permission", True, ticked(new_id, "create"))
+        check("the change of the save is applied", True, ticked(stats, "read"))
+        set_box(stats, "read", False)
+        save()
+
         # Refused settings: the message is shown and nothing is stored.
         for bad, why in [("0", "at least 1"), ("-5", "whole number"), ("2.5", "whole number")]:
             driver.get(url)
@@ -295,6 +343,29 @@ def main():
         check("after a reload the agent is selected", ADMIN_USER,
               Select(field(ACTOR)).first_selected_option.get_attribute("value"))
         check("no warning about the agent", 0, len(driver.find_elements(By.ID, "api-endpoints-actor-warning")))
+
+        # The chosen agent is locked on osTicket's agent page: the plugin's page warns, and keeps the
+        # stored agent on the page until the admin picks another.
+        staff = FIXTURES["staff"]
+        Select(field(ACTOR)).select_by_value(staff["username"])
+        save()
+        lock_agent(staff["id"], True)
+        try:
+            driver.get(url)
+            wait_for("tr[data-key-id]")
+            warning = driver.find_elements(By.ID, "api-endpoints-actor-warning")
+            check("the page warns that the chosen agent has left", True,
+                  bool(warning) and f"({staff['username']}) has left or was deactivated" in warning[0].text)
+            check("the stored agent stays selected, marked as gone", True,
+                  "has left" in Select(field(ACTOR)).first_selected_option.text)
+            save()
+            check("saving the page with that agent unchanged is not refused", True, "Updated Successfully" in banner())
+        finally:
+            lock_agent(staff["id"], False)
+        driver.get(url)
+        wait_for("tr[data-key-id]")
+        check("the warning is gone once the agent is active again", 0,
+              len(driver.find_elements(By.ID, "api-endpoints-actor-warning")))
         Select(field(ACTOR)).select_by_value("")
         save()
 
