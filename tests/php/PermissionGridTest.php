@@ -296,6 +296,26 @@ final class PermissionGridTest extends HelpdeskTestCase
         }
     }
 
+    public function testThePageWarnsWhenThePluginAndTheExtensionAreDifferentVersions(): void
+    {
+        $manifest = self::$root . '/include/plugins/api-endpoints/plugin.php';
+        $original = (string) file_get_contents($manifest);
+        file_put_contents($manifest, preg_replace("/'version' => '[^']+'/", "'version' => '9.8.7'", $original));
+        try {
+            $about = self::inHelpdesk('return ApiEndpointsConfig::about();');
+        } finally {
+            file_put_contents($manifest, $original);
+        }
+        $this->assertStringContainsString('id="api-endpoints-version-mismatch"', $about);
+        $this->assertStringContainsString(
+            'The plugin is version 9.8.7 but the loaded osticket_api extension is version '
+                . osticket_api_build()['version'],
+            $about
+        );
+        $again = self::inHelpdesk('return ApiEndpointsConfig::about();');
+        $this->assertStringNotContainsString('version-mismatch', $again);
+    }
+
     public function testWithoutTheExtensionTheConfigPageSaysWhatIsMissing(): void
     {
         $fields = self::inHelpdesk(
