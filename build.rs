@@ -23,4 +23,8 @@ fn main() {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=OSTICKET_API_PHP_API={api}");
+    // The profile (`release`, `debug`) and target, shown on the config page beside the version.
+    let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".to_owned());
+    let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".to_owned());
+    println!("cargo:rustc-env=OSTICKET_API_BUILD={profile}, {target}");
 }

@@ -20,8 +20,10 @@ require_once __DIR__ . '/config.php';
  * - Delete in the list calls uninstall() on the plain `Plugin` model, not on this class, so
  *   pre_uninstall() does not run: init() listens for that model's deletion instead.
  * - The manifest version is only compared with `!=` to the registry row's and copied into it on
- *   every load; no hook of this class sees the change. An in-place upgrade from 2.x is finished
- *   by saving the configuration page, which redeploys what is missing or outdated.
+ *   every load; no hook of this class sees the change. After an in-place upgrade from 2.x (the
+ *   plugin folder replaced, registry row and instance kept), bootstrap() redeploys the entry
+ *   scripts and the .htaccess block on the first request; a request that already runs one of
+ *   2.x's entry scripts is answered through lib/ApiBootstrap.php, which they require.
  *
  * The permission columns stay in `api_key` on uninstall, so that a reinstall or an upgrade keeps
  * every key's grants.
@@ -68,6 +70,30 @@ class ApiEndpointsPlugin extends Plugin
         ];
         if (self::$serving['enabled'] && extension_loaded('osticket_api')) {
             Signal::connect('api', [self::class, 'routes']);
+        }
+        if (extension_loaded('osticket_api')) {
+            self::redeployAfterUpgrade();
+        }
+    }
+
+    /**
+     * Deploys this version's entry scripts and block when the deployed ones are another version's
+     * (an in-place upgrade): one file is compared on each request. Never fails the request.
+     */
+    private static function redeployAfterUpgrade(): void
+    {
+        try {
+            $probe = self::apiDir() . 'tickets-get.php';
+            // Missing (uninstalled meanwhile) or not writable: the configuration page says so.
+            if (
+                !is_file($probe) || !is_writable(self::apiDir())
+                || file_get_contents($probe) === self::script('tickets-get')
+            ) {
+                return;
+            }
+            self::install();
+        } catch (Throwable $e) {
+            error_log('API Endpoints plugin: redeploying after an upgrade failed: ' . $e->getMessage());
         }
     }
 
@@ -192,6 +218,13 @@ class ApiEndpointsPlugin extends Plugin
         return true;
     }
 
+    /** This plugin's version (its manifest's). */
+    public static function version(): string
+    {
+        $manifest = include __DIR__ . '/plugin.php';
+        return (string) ($manifest['version'] ?? '');
+    }
+
     public static function missingExtensionMessage(): string
     {
         return 'The osticket_api PHP extension is not loaded. Install it and add '
@@ -205,13 +238,37 @@ class ApiEndpointsPlugin extends Plugin
         osticket_api_install(self::runtimeConfig());
         $api = self::apiDir();
         foreach (osticket_api_endpoints() as $endpoint) {
-            if (file_put_contents($api . $endpoint . '.php', self::script($endpoint)) === false) {
-                throw new RuntimeException("Cannot write {$api}{$endpoint}.php: make it writable for PHP");
-            }
+            self::replace($api . $endpoint . '.php', self::script($endpoint));
         }
         $htaccess = $api . '.htaccess';
         if (is_file($htaccess) && is_writable($htaccess)) {
-            file_put_contents($htaccess, osticket_api_htaccess((string) file_get_contents($htaccess), true));
+            $text = (string) file_get_contents($htaccess);
+            $new = osticket_api_htaccess($text, true);
+            if ($new !== $text) {
+                self::replace($htaccess, $new);
+            }
+        }
+    }
+
+    /**
+     * Writes a file whole or not at all (a temporary file renamed over it), so that a request
+     * running while the files are replaced reads the old or the new one, never half of one.
+     */
+    private static function replace(string $file, string $content): void
+    {
+        if (!is_writable(dirname($file))) {
+            if (file_put_contents($file, $content) === false) {
+                throw new RuntimeException("Cannot write {$file}: make it writable for PHP");
+            }
+            return;
+        }
+        $tmp = dirname($file) . '/.' . basename($file) . '.' . getmypid() . '.tmp';
+        $mode = is_file($file) ? (fileperms($file) & 0777) : 0644;
+        if (file_put_contents($tmp, $content) === false || !chmod($tmp, $mode) || !rename($tmp, $file)) {
+            if (is_file($tmp)) {
+                unlink($tmp);
+            }
+            throw new RuntimeException("Cannot write {$file}: make it writable for PHP");
         }
     }
 

@@ -41,11 +41,12 @@ final class ApiEndpointsWriter
         $previous = $GLOBALS['thisstaff'] ?? null;
         try {
             $actorId = (int) ($command['actor_id'] ?? 0);
+            // An agent deleted since the extension resolved it: the system poster, like one who left.
             $actor = $actorId > 0 ? Staff::lookup($actorId) : null;
-            if ($actorId > 0 && !$actor instanceof Staff) {
-                throw new RuntimeException("the API agent (staff #{$actorId}) does not exist");
+            $GLOBALS['thisstaff'] = $actor instanceof Staff ? $actor : null;
+            if (($command['actor_warning'] ?? '') !== '' && isset($GLOBALS['ost'])) {
+                $GLOBALS['ost']->logWarning('API Endpoints', (string) $command['actor_warning'], false);
             }
-            $GLOBALS['thisstaff'] = $actor;
             return match ($command['op']) {
                 'update' => self::update($command),
                 'delete' => self::delete($command),

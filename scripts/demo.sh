@@ -8,9 +8,18 @@
 #
 # osTicket is in no package registry: OSTICKET_SRC names a checkout/export of its v1.18.1 tag.
 # Without it the script clones that tag from GitHub when the internet is reachable.
+#
+# The demo has a stack of its own, so that scripts/test.sh (state in .state/, ports 3317, 8088,
+# 9188) never touches it: state in .state-demo/ (DEMO_STATE_DIR), MariaDB on 3316 (DEMO_DB_PORT),
+# nginx on 8080 (DEMO_HTTP_PORT), php-fpm on 9180 (DEMO_FPM_PORT), the release build.
 set -euo pipefail
+demo_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+export STATE_DIR="${DEMO_STATE_DIR:-$demo_repo/.state-demo}"
+export DB_PORT="${DEMO_DB_PORT:-3316}" HTTP_PORT="${DEMO_HTTP_PORT:-8080}" FPM_PORT="${DEMO_FPM_PORT:-9180}"
+export DB_SOCKET="$STATE_DIR/mysql/mysqld.sock" MAIL_SINK="$STATE_DIR/mail/outbox.log"
+export WEB_ROOT="$STATE_DIR/demo-www" EXT_SO="${DEMO_EXT_SO:-$demo_repo/target/release/libosticket_api.so}"
 # shellcheck source=scripts/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$demo_repo/scripts/lib.sh"
 
 if [ "${1:-up}" = "down" ]; then
   bash "$REPO/scripts/stack.sh" stop
@@ -20,8 +29,12 @@ fi
 banner "dependencies"
 bash "$REPO/scripts/deps.sh"
 
-banner "build"
-(cd "$REPO" && cargo build --lib)
+banner "build (release)"
+if [ -z "${DEMO_EXT_SO:-}" ]; then
+  (cd "$REPO" && cargo build --release --lib)
+else
+  log "DEMO_EXT_SO=$DEMO_EXT_SO: using that build"
+fi
 
 banner "osTicket source"
 if [ -z "${OSTICKET_SRC:-}" ]; then
@@ -38,7 +51,6 @@ export OSTICKET_SRC
 log "using $OSTICKET_SRC"
 
 banner "services"
-export WEB_ROOT="$STATE_DIR/demo-www"
 bash "$REPO/scripts/stack.sh" start
 
 banner "osTicket"

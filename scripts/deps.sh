@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the stack and the tests need. Idempotent: when all are
 # present it does not touch apt at all. Works unattended (CI, no stdin) on a fresh Debian 12 as root.
-# Also checks the Rust toolchain (cargo, rustfmt, clippy), which is not a Debian package here.
+# Also the Rust toolchain (Rust >= 1.85 with rustfmt and clippy; Debian 12's rustc is too old):
+# installed with rustup (https://rustup.rs, into ~/.cargo) when cargo is missing or too old.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,6 +17,9 @@ PACKAGES=(
   mariadb-server mariadb-client nginx
   # test and lint tools
   phpunit php-codesniffer curl ca-certificates git
+  # the admin page's browser tests (tests/osticket/admin-browser.py): headless Chromium, its
+  # WebDriver and Selenium, all Debian's (no browser download)
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
@@ -46,8 +50,27 @@ else
   log "Debian packages: all ${#PACKAGES[@]} present"
 fi
 
-command -v cargo >/dev/null 2>&1 ||
-  die "cargo (Rust toolchain, >= 1.85) is required and not on PATH; install it with rustup"
+RUST_MIN=1.85
+rust_ok() {
+  local v
+  v="$(cargo --version 2>/dev/null | awk '{print $2}')" || return 1
+  [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$RUST_MIN" "${v%%-*}" | sort -V | head -n1)" = "$RUST_MIN" ]
+}
+if ! rust_ok; then
+  if command -v rustup >/dev/null 2>&1; then
+    log "Rust is older than $RUST_MIN or missing: rustup toolchain install stable"
+    rustup toolchain install stable --profile minimal -c rustfmt -c clippy </dev/null >&2 &&
+      rustup default stable >&2 || die "rustup could not install the stable toolchain"
+  else
+    log "installing the Rust toolchain with rustup (https://rustup.rs) into ${CARGO_HOME:-$HOME/.cargo}"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+      sh -s -- -y --profile minimal -c rustfmt -c clippy </dev/null >&2 ||
+      die "rustup's installer failed; install Rust >= $RUST_MIN with rustfmt and clippy by hand"
+  fi
+  PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+  export PATH
+  rust_ok || die "cargo >= $RUST_MIN is still not on PATH (add ${CARGO_HOME:-$HOME/.cargo}/bin to PATH)"
+fi
 for tool in fmt clippy; do
   if ! cargo "$tool" --version >/dev/null 2>&1; then
     if command -v rustup >/dev/null 2>&1; then

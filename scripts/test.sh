@@ -8,13 +8,16 @@
 # phpcs), the private stack (scripts/stack.sh), cargo test (unit + database tests), PHPUnit tests in
 # tests/php/, the HTTP suite (tests/http/run.sh) and, when OSTICKET_SRC is set, the real-osTicket suite
 # (tests/osticket/run.sh: the HTTP suite against osTicket 1.18, the write adapter's checks in
-# tests/osticket/writer-check.php, the plugin lifecycle). Later stages still run after a failure where
+# tests/osticket/writer-check.php, the admin page in headless Chromium, the plugin lifecycle, the
+# upgrade from 2.3.4 with ORIGINAL_PLUGIN_SRC). Later stages still run after a failure where
 # that makes sense; a table at the end shows every stage's result and every suite's count line, and the
 # exit status is non-zero if any stage failed.
 #
 # Environment (besides the settings in scripts/lib.sh):
 #   KEEP_STACK=1       leave MariaDB, php-fpm and nginx running afterwards (default: stop them)
 #   OSTICKET_SRC=DIR   a checkout of osTicket v1.18.x: also run the real-osTicket suite
+#   ORIGINAL_PLUGIN_SRC=DIR  the original API Endpoints plugin 2.3.4: the real-osTicket suite also
+#                      tests the in-place upgrade from it (tests/osticket/upgrade.sh)
 #   CARGO_TEST_ARGS    extra arguments for `cargo test`, e.g. "--features embed"
 #   REPORT_DIR         JUnit reports and logs (default $STATE_DIR/reports)
 #   CI=true            build with --locked (Cargo.lock must be up to date)

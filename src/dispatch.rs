@@ -151,23 +151,56 @@ fn write_fields(
         }
         _ => return Err(ApiError::Internal("not a write endpoint".into())),
     };
-    let actor_id = if cfg.actor.is_empty() {
-        0
+    // An acting agent who has left or was deactivated never fails a write: it is recorded as the
+    // system poster, and the adapter logs the warning to osTicket's log (the settings page shows
+    // it too). The name stays out of the answer (it is the helpdesk's, not the client's).
+    let (actor_id, actor_warning) = if cfg.actor.is_empty() {
+        (0, None)
     } else {
-        // The name stays out of the answer (it is the helpdesk's, not the client's).
-        crate::write::resolve::staff(store, &cfg.tables, "actor", &cfg.actor).map_err(|_| {
-            ApiError::Internal(
-                "The agent chosen as \"Act as agent\" on the API Endpoints plugin's settings page is not an active agent"
-                    .into(),
-            )
-        })?
+        match crate::write::resolve::staff(store, &cfg.tables, "actor", &cfg.actor) {
+            Ok(id) => (id, None),
+            Err(ApiError::Invalid { .. }) => (
+                0,
+                log_actor_fallback(&cfg.actor)
+                    .then(|| crate::settings::actor_fallback_warning(&cfg.actor)),
+            ),
+            Err(other) => return Err(other),
+        }
+    };
+    let command = command.with("actor_id", actor_id);
+    let command = match actor_warning {
+        Some(w) => command.with("actor_warning", w),
+        None => command,
     };
     let write = Write {
-        command: command.with("actor_id", actor_id),
+        command,
         success,
         format: matched.format,
     };
     Ok(Handled::Apply(write.into_command()))
+}
+
+/// Whether this worker should log the fallback of the acting agent `name` now: once an hour per
+/// name and php-fpm worker, so that a busy API does not fill osTicket's log with one line per write.
+fn log_actor_fallback(name: &str) -> bool {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    static LOGGED: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
+    let Ok(mut logged) = LOGGED.lock() else {
+        return true;
+    };
+    let now = Instant::now();
+    match logged.get(name) {
+        Some(at) if now.duration_since(*at) < Duration::from_secs(3600) => false,
+        _ => {
+            if logged.len() > 64 {
+                logged.clear();
+            }
+            logged.insert(name.to_owned(), now);
+            true
+        }
+    }
 }
 
 fn read(

@@ -31,6 +31,7 @@ pub mod response;
 pub mod routes;
 pub mod schema;
 pub mod search;
+pub mod settings;
 pub mod sql;
 pub mod stats;
 pub mod statuses;

@@ -3,7 +3,7 @@
 //! names come from fixed lists, never from input. This module must not import `ext_php_rs` or
 //! `mysql`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::auth::{Permission, PLUGIN_COLUMNS};
 use crate::error::Result;
@@ -216,8 +216,117 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// The permission grid of the config page.
-pub fn grid_html(keys: &[KeyRow]) -> String {
+/// The hidden fields that carry each key's cells as they were when the page was loaded
+/// (`api_key_permissions_loaded[<id>]`), so that a save changes only what the admin changed.
+pub const LOADED_FIELD: &str = "api_key_permissions_loaded";
+
+/// A key's cells when the page was loaded, in [`Permission::ALL`] order: granted or not, `None`
+/// where the column is missing.
+pub type Loaded = [Option<bool>; 7];
+
+/// A key's cells as [`LOADED_FIELD`] carries them: `1`, `0` or `-` (column missing) per permission.
+pub fn encode_loaded(key: &KeyRow) -> String {
+    Permission::ALL
+        .into_iter()
+        .map(|p| match key.grants.iter().find(|(g, _)| *g == p) {
+            Some((_, true)) => '1',
+            Some((_, false)) => '0',
+            None => '-',
+        })
+        .collect()
+}
+
+/// Reads a [`LOADED_FIELD`] value; `None` when it is not seven of `1`, `0`, `-`.
+pub fn decode_loaded(text: &str) -> Option<Loaded> {
+    let mut cells = [None; 7];
+    let mut chars = text.chars();
+    for cell in &mut cells {
+        *cell = match chars.next()? {
+            '1' => Some(true),
+            '0' => Some(false),
+            '-' => None,
+            _ => return None,
+        };
+    }
+    chars.next().is_none().then_some(cells)
+}
+
+/// A submitted grid: each key's cells as the page was loaded, and the boxes that were ticked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostedGrid {
+    /// Key id => its cells when the page was loaded.
+    pub loaded: BTreeMap<i64, Loaded>,
+    /// `(permission form name, key id)` of every ticked box.
+    pub ticked: BTreeSet<(&'static str, i64)>,
+}
+
+/// One cell the admin changed since the page was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The key's id.
+    pub id: i64,
+    /// The permission.
+    pub permission: Permission,
+    /// The value the admin set (the page was loaded with the opposite).
+    pub granted: bool,
+}
+
+impl PostedGrid {
+    /// The cells whose box differs from what the page was loaded with.
+    pub fn changes(&self) -> Vec<Change> {
+        let mut out = Vec::new();
+        for (id, cells) in &self.loaded {
+            for (p, cell) in Permission::ALL.into_iter().zip(cells) {
+                let Some(was) = cell else { continue };
+                let now = self.ticked.contains(&(form_name(p), *id));
+                if now != *was {
+                    out.push(Change {
+                        id: *id,
+                        permission: p,
+                        granted: now,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// What cannot have come from the page: a ticked box of a key the page did not show (forged or
+    /// from another form), or of a cell the page showed without a box.
+    pub fn errors(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        let mut foreign = BTreeSet::new();
+        for (short, id) in &self.ticked {
+            match self.loaded.get(id) {
+                None => {
+                    foreign.insert(*id);
+                }
+                Some(cells) => {
+                    let shown = Permission::ALL
+                        .into_iter()
+                        .zip(cells)
+                        .any(|(p, c)| form_name(p) == *short && c.is_some());
+                    if !shown {
+                        errors.push(format!(
+                            "API key {id}: the {short} box was not on the page: reload the page"
+                        ));
+                    }
+                }
+            }
+        }
+        let mut all: Vec<String> = foreign
+            .into_iter()
+            .map(|id| format!("API key {id} was not on the page that was saved: reload the page"))
+            .collect();
+        all.append(&mut errors);
+        all
+    }
+}
+
+/// The permission grid of the config page. With `pending` (a save that was refused), the boxes
+/// of the keys it holds show what the admin had ticked and keep the values the page was first
+/// loaded with, so that the next save still changes only what the admin changed.
+pub fn grid_html(keys: &[KeyRow], pending: Option<&PostedGrid>) -> String {
     let mut html = String::from(
         "<table class=\"list\" style=\"width:100%\"><thead><tr><th>ID</th><th>IP address</th><th>API key</th><th>Status</th>",
     );
@@ -235,20 +344,40 @@ pub fn grid_html(keys: &[KeyRow]) -> String {
         );
     }
     for k in keys {
+        let kept = pending.and_then(|p| p.loaded.get(&k.id).map(|cells| (p, cells)));
+        let loaded = match kept {
+            Some((_, cells)) => cells
+                .iter()
+                .map(|c| match c {
+                    Some(true) => '1',
+                    Some(false) => '0',
+                    None => '-',
+                })
+                .collect(),
+            None => encode_loaded(k),
+        };
         html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>",
-            k.id,
+            "<tr data-key-id=\"{id}\"><td>{id}<input type=\"hidden\" name=\"{LOADED_FIELD}[{id}]\" value=\"{loaded}\"></td><td>{}</td><td><code>{}</code></td><td>{}</td>",
             html_escape(&k.ip),
             html_escape(&shorten_key(&k.key)),
-            if k.active { "Active" } else { "Inactive" }
+            if k.active { "Active" } else { "Inactive" },
+            id = k.id,
         ));
-        for p in Permission::ALL {
-            match k.grants.iter().find(|(g, _)| *g == p) {
-                Some((_, on)) => html.push_str(&format!(
+        for (i, p) in Permission::ALL.into_iter().enumerate() {
+            let shown = match kept {
+                Some((posted, cells)) => cells
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|_| posted.ticked.contains(&(form_name(p), k.id))),
+                None => k.grants.iter().find(|(g, _)| *g == p).map(|(_, on)| *on),
+            };
+            match shown {
+                Some(on) => html.push_str(&format!(
                     "<td><input type=\"checkbox\" name=\"api_key_{}_permissions[{}]\" value=\"1\"{}></td>",
                     form_name(p),
                     k.id,
-                    if *on { " checked" } else { "" }
+                    if on { " checked" } else { "" }
                 )),
                 None => html.push_str("<td title=\"column missing\">–</td>"),
             }
@@ -261,110 +390,89 @@ pub fn grid_html(keys: &[KeyRow]) -> String {
     html
 }
 
-/// What is wrong with a submitted grid, checked against the keys that exist: a box for a key id
-/// that is no key's (deleted meanwhile, or forged), or for a permission whose column is missing.
-/// One line per problem; empty when the grid can be saved.
-pub fn grid_errors(keys: &[KeyRow], granted: &BTreeSet<(&'static str, i64)>) -> Vec<String> {
-    let mut unknown: BTreeSet<i64> = BTreeSet::new();
-    let mut missing: BTreeSet<&'static str> = BTreeSet::new();
-    for (short, id) in granted {
-        match keys.iter().find(|k| k.id == *id) {
-            None => {
-                unknown.insert(*id);
-            }
-            Some(k) => {
-                if !k.grants.iter().any(|(p, _)| form_name(*p) == *short) {
-                    missing.insert(short);
-                }
-            }
-        }
-    }
-    let mut errors: Vec<String> = unknown
-        .into_iter()
-        .map(|id| format!("API key {id} does not exist (deleted meanwhile?): reload the page"))
-        .collect();
-    for short in missing {
-        let column = Permission::ALL
-            .into_iter()
-            .find(|p| form_name(*p) == short)
-            .map_or(short, Permission::column);
-        errors.push(format!(
-            "The column {column} is missing: reinstall the plugin to add it"
-        ));
-    }
-    errors
+/// The `UPDATE` of one changed cell, applied only while the cell still holds the value the page
+/// was loaded with (0 rows: changed elsewhere meanwhile, or the key is gone).
+pub fn cell_update(tables: &Tables, change: &Change) -> Query {
+    let column = change.permission.column();
+    Query::new(
+        format!(
+            "UPDATE {} SET `{column}` = ? WHERE id = ? AND `{column}` = ?",
+            tables.t("api_key")
+        ),
+        vec![
+            Param::Int(i64::from(change.granted)),
+            Param::Int(change.id),
+            Param::Int(i64::from(!change.granted)),
+        ],
+    )
 }
 
-/// Saves a submitted grid if [`grid_errors`] finds nothing wrong; otherwise writes nothing and
-/// returns the errors.
+/// What a save of the grid did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GridSaved {
+    /// Why nothing was written (a grid the page cannot have sent).
+    pub errors: Vec<String>,
+    /// Cells written.
+    pub changed: usize,
+    /// Cells the admin changed that were left alone, one line each: the key was deleted, its
+    /// column is missing, or the cell was changed elsewhere since the page was loaded.
+    pub notices: Vec<String>,
+}
+
+/// Saves the cells the admin changed since the page was loaded and nothing else: keys added
+/// meanwhile and cells changed elsewhere (another admin, the API Keys page) keep their values; a
+/// cell changed on both sides is reported in [`GridSaved::notices`], not overwritten.
 pub fn apply_grid(
     store: &mut dyn Store,
     tables: &Tables,
-    granted: &BTreeSet<(&'static str, i64)>,
-) -> Result<Vec<String>> {
-    let keys = keys(store, tables)?;
-    let errors = grid_errors(&keys, granted);
-    if errors.is_empty() {
-        write_grid(store, tables, &keys, granted)?;
+    posted: &PostedGrid,
+) -> Result<GridSaved> {
+    let errors = posted.errors();
+    if !errors.is_empty() {
+        return Ok(GridSaved {
+            errors,
+            ..GridSaved::default()
+        });
     }
-    Ok(errors)
-}
-
-/// Writes every key's permission columns from the submitted grid: a permission is granted iff
-/// its checkbox for that key was posted. `granted` holds `(permission, key id)` pairs.
-pub fn save_grid(
-    store: &mut dyn Store,
-    tables: &Tables,
-    granted: &BTreeSet<(&'static str, i64)>,
-) -> Result<usize> {
-    let keys = keys(store, tables)?;
-    write_grid(store, tables, &keys, granted)
-}
-
-/// The `UPDATE` of one key's permission columns (those it has) from the submitted grid.
-pub fn grid_update(
-    tables: &Tables,
-    key: &KeyRow,
-    granted: &BTreeSet<(&'static str, i64)>,
-) -> Option<Query> {
-    if key.grants.is_empty() {
-        return None;
+    let changes = posted.changes();
+    if changes.is_empty() {
+        return Ok(GridSaved::default());
     }
-    let sets: Vec<String> = key
-        .grants
-        .iter()
-        .map(|(p, _)| format!("`{}` = ?", p.column()))
-        .collect();
-    let mut params: Vec<Param> = key
-        .grants
-        .iter()
-        .map(|(p, _)| Param::Int(i64::from(granted.contains(&(form_name(*p), key.id)))))
-        .collect();
-    params.push(Param::Int(key.id));
-    Some(Query::new(
-        format!(
-            "UPDATE {} SET {} WHERE id = ?",
-            tables.t("api_key"),
-            sets.join(", ")
-        ),
-        params,
-    ))
-}
-
-fn write_grid(
-    store: &mut dyn Store,
-    tables: &Tables,
-    keys: &[KeyRow],
-    granted: &BTreeSet<(&'static str, i64)>,
-) -> Result<usize> {
-    let mut updated = 0;
-    for k in keys {
-        if let Some(q) = grid_update(tables, k, granted) {
-            store.execute(&q)?;
-            updated += 1;
+    let before = keys(store, tables)?;
+    let mut saved = GridSaved::default();
+    let mut gone = BTreeSet::new();
+    for change in &changes {
+        let Some(key) = before.iter().find(|k| k.id == change.id) else {
+            gone.insert(change.id);
+            continue;
+        };
+        if !key.grants.iter().any(|(p, _)| *p == change.permission) {
+            saved.notices.push(format!(
+                "The column {} is missing: reinstall the plugin to add it",
+                change.permission.column()
+            ));
+            continue;
+        }
+        if store.execute(&cell_update(tables, change))? > 0 {
+            saved.changed += 1;
+        } else {
+            saved.notices.push(format!(
+                "API key {}, {}: also changed elsewhere since this page was loaded (now {}); left as it is",
+                change.id,
+                change.permission.label(),
+                if change.granted { "granted" } else { "not granted" }
+            ));
         }
     }
-    Ok(updated)
+    let mut notices: Vec<String> = gone
+        .into_iter()
+        .map(|id| {
+            format!("API key {id} was deleted since this page was loaded: its changes were dropped")
+        })
+        .collect();
+    notices.append(&mut saved.notices);
+    saved.notices = notices;
+    Ok(saved)
 }
 
 #[cfg(test)]
@@ -395,16 +503,19 @@ mod tests {
         let key = "ABCDEFGH1234567890WXYZ";
         assert_eq!(shorten_key(key), "ABCDEFGH…WXYZ");
         assert_eq!(shorten_key("short"), "…");
-        let html = grid_html(&[KeyRow {
-            id: 4,
-            ip: "<script>".into(),
-            key: key.into(),
-            active: true,
-            grants: vec![
-                (Permission::ReadTickets, true),
-                (Permission::ReadStats, false),
-            ],
-        }]);
+        let html = grid_html(
+            &[KeyRow {
+                id: 4,
+                ip: "<script>".into(),
+                key: key.into(),
+                active: true,
+                grants: vec![
+                    (Permission::ReadTickets, true),
+                    (Permission::ReadStats, false),
+                ],
+            }],
+            None,
+        );
         assert!(!html.contains(key));
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
@@ -440,8 +551,18 @@ mod tests {
         }
     }
 
+    fn posted(loaded: &[(i64, &str)], ticked: &[(&'static str, i64)]) -> PostedGrid {
+        PostedGrid {
+            loaded: loaded
+                .iter()
+                .map(|(id, l)| (*id, decode_loaded(l).unwrap()))
+                .collect(),
+            ticked: ticked.iter().copied().collect(),
+        }
+    }
+
     #[test]
-    fn grid_update_writes_every_column_and_revokes_what_was_not_posted() {
+    fn loaded_cells_round_trip_and_reject_anything_else() {
         let k = key(
             5,
             &[
@@ -450,31 +571,109 @@ mod tests {
                 (Permission::ReadStats, false),
             ],
         );
-        let granted = [("stats", 5i64), ("read", 9)].into_iter().collect();
-        let q = grid_update(&t(), &k, &granted).unwrap();
-        assert_eq!(
-            q.sql,
-            "UPDATE `ost_api_key` SET `can_create_tickets` = ?, `can_read_tickets` = ?, `can_read_stats` = ? WHERE id = ?"
-        );
-        assert_eq!(
-            q.params,
-            vec![Param::Int(0), Param::Int(0), Param::Int(1), Param::Int(5)]
-        );
-        assert!(grid_update(&t(), &key(6, &[]), &granted).is_none());
+        assert_eq!(encode_loaded(&k), "1-1--0-");
+        assert_eq!(decode_loaded("1-1--0-").map(|c| c[2]), Some(Some(true)));
+        for bad in [
+            "",
+            "1-1--0",
+            "1-1--0-0",
+            "1-1--0x",
+            "1-1--0é",
+            "ｌ-1--0-",
+            "1-1--0\u{301}",
+        ] {
+            assert!(decode_loaded(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]
-    fn grid_errors_name_unknown_keys_and_missing_columns() {
-        let keys = [key(1, &[(Permission::ReadTickets, false)])];
-        let ok = [("read", 1i64)].into_iter().collect();
-        assert!(grid_errors(&keys, &ok).is_empty());
-        let bad = [("read", 99i64), ("stats", 1), ("read", 98)]
-            .into_iter()
-            .collect();
-        let errors = grid_errors(&keys, &bad);
-        assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].starts_with("API key 98 does not exist"));
-        assert!(errors[1].starts_with("API key 99 does not exist"));
-        assert!(errors[2].contains("can_read_stats is missing"));
+    fn only_the_cells_the_admin_changed_are_changes() {
+        // Loaded: create granted, read not, search column missing.
+        let p = posted(
+            &[(5, "100-000"), (6, "0000000")],
+            &[("read", 5), ("read", 6)],
+        );
+        let changes = p.changes();
+        assert_eq!(
+            changes,
+            vec![
+                Change {
+                    id: 5,
+                    permission: Permission::CreateTickets,
+                    granted: false
+                },
+                Change {
+                    id: 5,
+                    permission: Permission::ReadTickets,
+                    granted: true
+                },
+                Change {
+                    id: 6,
+                    permission: Permission::ReadTickets,
+                    granted: true
+                },
+            ]
+        );
+        // Every combination of loaded and ticked for one cell: a change iff they differ.
+        for loaded in ["0", "1"] {
+            for tick in [false, true] {
+                let l = format!("{loaded}000000");
+                let t: &[(&'static str, i64)] = if tick { &[("create", 1)] } else { &[] };
+                let n = posted(&[(1, l.as_str())], t).changes().len();
+                assert_eq!(n == 1, (loaded == "1") != tick, "{loaded} {tick}");
+            }
+        }
+        assert!(p.errors().is_empty());
+    }
+
+    #[test]
+    fn boxes_the_page_did_not_show_are_errors() {
+        let p = posted(
+            &[(5, "00-0000")],
+            &[("search", 5), ("read", 9), ("read", 5)],
+        );
+        assert_eq!(
+            p.errors(),
+            vec![
+                "API key 9 was not on the page that was saved: reload the page".to_owned(),
+                "API key 5: the read box was not on the page: reload the page".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cell_is_written_only_while_it_holds_the_loaded_value() {
+        let q = cell_update(
+            &t(),
+            &Change {
+                id: 7,
+                permission: Permission::ReadStats,
+                granted: true,
+            },
+        );
+        assert_eq!(
+            q.sql,
+            "UPDATE `ost_api_key` SET `can_read_stats` = ? WHERE id = ? AND `can_read_stats` = ?"
+        );
+        assert_eq!(q.params, vec![Param::Int(1), Param::Int(7), Param::Int(0)]);
+    }
+
+    #[test]
+    fn a_refused_save_shows_what_the_admin_ticked_and_keeps_the_loaded_values() {
+        let k = key(
+            3,
+            &[
+                (Permission::ReadTickets, true),
+                (Permission::ReadStats, false),
+            ],
+        );
+        let fresh = grid_html(std::slice::from_ref(&k), None);
+        assert!(fresh.contains("name=\"api_key_permissions_loaded[3]\" value=\"--1--0-\""));
+        assert!(fresh.contains("name=\"api_key_read_permissions[3]\" value=\"1\" checked"));
+        let p = posted(&[(3, "--0--0-")], &[("stats", 3)]);
+        let again = grid_html(&[k], Some(&p));
+        assert!(again.contains("name=\"api_key_permissions_loaded[3]\" value=\"--0--0-\""));
+        assert!(again.contains("name=\"api_key_read_permissions[3]\" value=\"1\">"));
+        assert!(again.contains("name=\"api_key_stats_permissions[3]\" value=\"1\" checked"));
     }
 }

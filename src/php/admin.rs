@@ -1,20 +1,20 @@
 //! Functions the plugin shell calls outside of requests to endpoints: version, the endpoint list
 //! for deployment and for the config page, schema installation and removal, the API-key
-//! permission grid and its saving, the `.htaccess` block and the nginx snippet.
+//! permission grid and its saving, the settings' checks, the acting agent's choice, the build, the `.htaccess` block and the nginx snippet.
 //! Failures become PHP exceptions (`\Exception`) with the core's message.
 
-use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendHashTable;
+use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::ce;
 
 use crate::auth::Permission;
 use crate::db::MysqlStore;
 use crate::error::ApiError;
-use crate::{deploy, schema};
+use crate::write::Cmd;
+use crate::{deploy, schema, settings};
 
 use super::convert;
 
@@ -66,43 +66,96 @@ pub fn osticket_api_uninstall(config: &ZendHashTable) -> PhpResult<Vec<String>> 
     with_store(config, |store, tables| schema::drop_indexes(store, tables))
 }
 
-/// The HTML permission grid of the config page (every value escaped, keys shortened).
+/// The HTML permission grid of the config page (every value escaped, keys shortened). With
+/// `$pending`, the `$_POST` of a save that was refused, the boxes show what the admin had ticked
+/// and keep the values the page was loaded with.
 #[php_function]
 #[php(name = "osticket_api_permission_grid")]
-pub fn osticket_api_permission_grid(config: &ZendHashTable) -> PhpResult<String> {
+pub fn osticket_api_permission_grid(
+    config: &ZendHashTable,
+    pending: Option<&ZendHashTable>,
+) -> PhpResult<String> {
+    let pending = pending
+        .filter(|p| p.get(schema::GRID_MARKER).is_some())
+        .map(posted_grid)
+        .and_then(|(grid, errors)| errors.is_empty().then_some(grid));
     with_store(config, |store, tables| {
-        Ok(schema::grid_html(&schema::keys(store, tables)?))
+        Ok(schema::grid_html(
+            &schema::keys(store, tables)?,
+            pending.as_ref(),
+        ))
     })
 }
 
-/// Saves the submitted grid (`$_POST`): every key's permission columns are written, including
-/// `can_create_tickets` and `can_read_stats`; a box that was not posted revokes, so unticking
-/// every box revokes every permission. Does nothing unless the grid's hidden marker field was
-/// posted (a save of another form). Returns the errors (unknown key ids, malformed fields); when
-/// there are any, nothing is written.
+/// Saves the submitted grid (`$_POST`): only the cells the admin changed since the page was
+/// loaded (its hidden `api_key_permissions_loaded[<id>]` fields), each only while it still holds
+/// the loaded value. Answers `['errors' => [...], 'notices' => [...], 'changed' => n]`: errors
+/// (malformed or forged fields; nothing was written), notices (changes left alone: the key was
+/// deleted, or the cell was changed elsewhere meanwhile). Does nothing unless the grid's hidden
+/// marker field was posted (a save of another form).
 #[php_function]
 #[php(name = "osticket_api_save_permissions")]
 pub fn osticket_api_save_permissions(
     config: &ZendHashTable,
     post: &ZendHashTable,
-) -> PhpResult<Vec<String>> {
-    if post.get(schema::GRID_MARKER).is_none() {
-        return Ok(Vec::new());
-    }
-    let (granted, errors) = posted_grid(post);
-    if !errors.is_empty() {
-        return Ok(errors);
-    }
-    with_store(config, |store, tables| {
-        schema::apply_grid(store, tables, &granted)
-    })
+) -> PhpResult<Zval> {
+    let saved = if post.get(schema::GRID_MARKER).is_none() {
+        schema::GridSaved::default()
+    } else {
+        match posted_grid(post) {
+            (_, errors) if !errors.is_empty() => schema::GridSaved {
+                errors,
+                ..schema::GridSaved::default()
+            },
+            (grid, _) => with_store(config, |store, tables| {
+                schema::apply_grid(store, tables, &grid)
+            })?,
+        }
+    };
+    let list = |v: Vec<String>| Cmd::List(v.into_iter().map(Cmd::Str).collect());
+    Ok(convert::command(
+        Cmd::map()
+            .with("errors", list(saved.errors))
+            .with("notices", list(saved.notices))
+            .with(
+                "changed",
+                Cmd::Int(i64::try_from(saved.changed).unwrap_or(i64::MAX)),
+            ),
+    ))
 }
 
-/// The ticked boxes of a posted grid as `(permission, key id)` pairs, and what was malformed.
-/// Field names come from the fixed permission list; posted text is never echoed back.
-fn posted_grid(post: &ZendHashTable) -> (BTreeSet<(&'static str, i64)>, Vec<String>) {
-    let mut granted = BTreeSet::new();
+/// The posted grid, and what was malformed. Field names come from the fixed permission list;
+/// posted text is never echoed back.
+fn posted_grid(post: &ZendHashTable) -> (schema::PostedGrid, Vec<String>) {
+    let mut grid = schema::PostedGrid::default();
     let mut errors = Vec::new();
+    let id_of = |key: String| key.parse::<i64>().ok().filter(|id| *id > 0);
+    match post.get(schema::LOADED_FIELD).map(Zval::array) {
+        None => errors.push(
+            "The permission grid was posted without the values it was loaded with: reload the page"
+                .to_owned(),
+        ),
+        Some(None) => errors.push(format!(
+            "{} must be a list of API key ids",
+            schema::LOADED_FIELD
+        )),
+        Some(Some(ids)) => {
+            for (key, value) in ids.iter() {
+                let cells = convert::bytes(value)
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|t| schema::decode_loaded(&t));
+                match (id_of(key.to_string()), cells) {
+                    (Some(id), Some(cells)) => {
+                        grid.loaded.insert(id, cells);
+                    }
+                    _ => errors.push(format!(
+                        "{} holds something that is not an API key's permissions",
+                        schema::LOADED_FIELD
+                    )),
+                }
+            }
+        }
+    }
     for p in Permission::ALL {
         let short = schema::form_name(p);
         let field = format!("api_key_{short}_permissions");
@@ -114,17 +167,81 @@ fn posted_grid(post: &ZendHashTable) -> (BTreeSet<(&'static str, i64)>, Vec<Stri
             continue;
         };
         for (key, value) in ids.iter() {
-            match key.to_string().parse::<i64>() {
-                Ok(id) if id > 0 => {
+            match id_of(key.to_string()) {
+                Some(id) => {
                     if value.coerce_to_bool() {
-                        granted.insert((short, id));
+                        grid.ticked.insert((short, id));
                     }
                 }
-                _ => errors.push(format!("{field} holds something that is not an API key id")),
+                None => errors.push(format!("{field} holds something that is not an API key id")),
             }
         }
     }
-    (granted, errors)
+    errors.dedup();
+    (grid, errors)
+}
+
+/// Checks the settings posted on the config page before osTicket stores them; answers
+/// `[field => message]` (empty: they can be saved). `max_download_mb`: a whole number from 1 to
+/// 65536; `actor`: empty (the system poster) or an active agent.
+#[php_function]
+#[php(name = "osticket_api_check_settings")]
+pub fn osticket_api_check_settings(
+    config: &ZendHashTable,
+    settings: &ZendHashTable,
+) -> PhpResult<Zval> {
+    let mut problems = Cmd::map();
+    if let Err(e) = settings::check_download_mb(
+        &convert::get_text(settings, "max_download_mb").unwrap_or_default(),
+    ) {
+        problems = problems.with("max_download_mb", Cmd::Str(e));
+    }
+    let actor = convert::get_text(settings, "actor").unwrap_or_default();
+    if !actor.trim().is_empty() {
+        let agents = with_store(config, |store, tables| settings::agents(store, tables))?;
+        if let Err(e) = settings::check_actor(&agents, &actor) {
+            problems = problems.with("actor", Cmd::Str(e));
+        }
+    }
+    Ok(convert::command(problems))
+}
+
+/// The "Act as agent" choice for the stored value: `['agents' => [[username, label], ...]` (the
+/// active agents), `'selected' => username` (the agent the stored value names, by username or
+/// e-mail; empty for the system poster or an agent who is gone), `'warning' => text` (empty unless
+/// the stored value names no active agent: writes fall back to the system poster)]`.
+#[php_function]
+#[php(name = "osticket_api_actor_choice")]
+pub fn osticket_api_actor_choice(config: &ZendHashTable, stored: String) -> PhpResult<Zval> {
+    let agents = with_store(config, |store, tables| settings::agents(store, tables))?;
+    let selected = settings::chosen(&agents, &stored).map(|a| a.username.clone());
+    let warning = if stored.trim().is_empty() || selected.is_some() {
+        String::new()
+    } else {
+        settings::actor_fallback_warning(&stored)
+    };
+    let list = agents
+        .iter()
+        .map(|a| Cmd::List(vec![Cmd::Str(a.username.clone()), Cmd::Str(a.label())]))
+        .collect();
+    Ok(convert::command(
+        Cmd::map()
+            .with("agents", Cmd::List(list))
+            .with("selected", Cmd::Str(selected.unwrap_or_default()))
+            .with("warning", Cmd::Str(warning)),
+    ))
+}
+
+/// What the config page shows about the loaded extension: `['version', 'build', 'php_api']`.
+#[php_function]
+#[php(name = "osticket_api_build")]
+pub fn osticket_api_build() -> Zval {
+    convert::command(
+        Cmd::map()
+            .with("version", Cmd::Str(env!("CARGO_PKG_VERSION").to_owned()))
+            .with("build", Cmd::Str(crate::build_info::BUILD.to_owned()))
+            .with("php_api", Cmd::Str(crate::build_info::PHP_API.to_owned())),
+    )
 }
 
 /// `.htaccess` text with our block inserted (`$install`) or removed.
@@ -168,6 +285,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(osticket_api_uninstall))
         .function(wrap_function!(osticket_api_permission_grid))
         .function(wrap_function!(osticket_api_save_permissions))
+        .function(wrap_function!(osticket_api_check_settings))
+        .function(wrap_function!(osticket_api_actor_choice))
+        .function(wrap_function!(osticket_api_build))
         .function(wrap_function!(osticket_api_htaccess))
         .function(wrap_function!(osticket_api_nginx_snippet))
         .function(wrap_function!(osticket_api_endpoints_html))

@@ -19,6 +19,7 @@ extern "C" fn info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("osticket_api support", "enabled");
     info_table_row!("version", env!("CARGO_PKG_VERSION"));
+    info_table_row!("build", crate::build_info::BUILD);
     info_table_row!("built for PHP API", crate::build_info::PHP_API);
     info_table_row!("endpoints", crate::routes::ROUTES.len().to_string());
     info_table_end!();

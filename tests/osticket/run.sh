@@ -10,10 +10,16 @@
 #
 # Prints `http (real-osticket): N passed, N failed, N skipped` (from tests/http/run.sh),
 # `real-osticket writer: N passed, N failed` (tests/osticket/writer-check.php: the write adapter
-# against this osTicket) and `real-osticket lifecycle: N passed, N failed`; exits non-zero when
-# anything failed.
-# Env: OSTICKET_SRC; OST_WEB_ROOT (default $STATE_DIR/osticket-www, so that the stand-in web roots
-# stay untouched); OST_DB_NAME (default osticket); the stack settings of scripts/lib.sh.
+# against this osTicket), `real-osticket browser: N passed, N failed` (tests/osticket/admin-browser.py:
+# the configuration page in headless Chromium; skipped with the reason when chromium, chromedriver
+# or python3-selenium are missing), `real-osticket lifecycle: N passed, N failed` and
+# `real-osticket upgrade: N passed, N failed` (an in-place upgrade from the original plugin 2.3.4;
+# skipped with the reason unless ORIGINAL_PLUGIN_SRC names its source); exits non-zero when anything
+# failed.
+# Env: OSTICKET_SRC; ORIGINAL_PLUGIN_SRC (the original plugin's v2.3.4 source, never committed);
+# OST_WEB_ROOT (default $STATE_DIR/osticket-www, so that the stand-in web roots stay untouched);
+# OST_DB_NAME (default osticket); REPORT_DIR (screenshots of failed browser checks go to
+# $REPORT_DIR/browser); the stack settings of scripts/lib.sh.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -149,6 +155,40 @@ if [ "$writer_rc" -ne 0 ] || [ "$writer_failed" -gt 0 ]; then
   status=1
 fi
 
+# ---- the configuration page in a browser -----------------------------------------------------------
+# tests/osticket/admin-browser.py logs in as the administrator and drives the plugin's page in
+# headless Chromium; a failed check keeps a screenshot and the page under $REPORT_DIR/browser.
+browser_missing=""
+for need in /usr/bin/chromium /usr/bin/chromedriver; do
+  [ -x "$need" ] || browser_missing="$browser_missing ${need##*/}"
+done
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || browser_missing="$browser_missing python3-selenium"
+if [ -n "$browser_missing" ]; then
+  echo "real-osticket browser: skipped (not installed:$browser_missing; bash scripts/deps.sh installs Debian's chromium, chromium-driver and python3-selenium)"
+else
+  log "driving the configuration page in headless Chromium (tests/osticket/admin-browser.py)"
+  shots="${REPORT_DIR:-$STATE_DIR/reports}/browser"
+  rm -rf "$shots"
+  browser_log="$STATE_DIR/admin-browser.log"
+  browser_rc=0
+  BASE="$BASE" FIXTURES_JSON="$FIXTURES" SCREENSHOT_DIR="$shots" \
+    PLUGIN_VERSION="$(php -r 'echo (include $argv[1])["version"];' php-plugin/plugin.php)" \
+    OST_ADMIN_USER="${OST_ADMIN_USER:-ostadmin}" OST_ADMIN_PASS="${OST_ADMIN_PASS:-Admin-pass-123}" \
+    /usr/bin/python3 tests/osticket/admin-browser.py >"$browser_log" 2>&1 || browser_rc=$?
+  browser_passed="$(grep -c '^ok ' "$browser_log" || true)"
+  browser_failed="$(grep -c '^FAIL ' "$browser_log" || true)"
+  if ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$browser_log"; then
+    browser_failed=$((browser_failed + 1))
+  fi
+  if [ "$browser_rc" -ne 0 ] || [ "$browser_failed" -gt 0 ]; then
+    log "admin-browser.py failed (exit status $browser_rc; screenshots in $shots):"
+    grep -v '^ok ' "$browser_log" | sed 's/^/  /' >&2 || true
+    [ "$browser_failed" -gt 0 ] || browser_failed=1
+    status=1
+  fi
+  echo "real-osticket browser: $browser_passed passed, $browser_failed failed"
+fi
+
 # ---- lifecycle -----------------------------------------------------------------------------------
 key="$(json_field keys all <"$FIXTURES")"
 number="$(json_field tickets open number <"$FIXTURES")"
@@ -171,6 +211,29 @@ refused() {
 code() { local r; r="$(get)" || true; echo "${r%% *}"; }
 
 check "enabled plugin answers" 200 "$(code)"
+
+# "Act as agent" naming an agent who was deactivated since (the seed's `gone`): writes still apply,
+# as osTicket's system poster, and osTicket's log gets a warning naming the agent.
+instance_ns="$(db_value "SELECT CONCAT('plugin.', i.plugin_id, '.instance.', i.id) FROM ost_plugin_instance i
+  JOIN ost_plugin p ON p.id = i.plugin_id WHERE p.install_path = 'plugins/api-endpoints' LIMIT 1")"
+set_actor() {
+  db_value "INSERT INTO ost_config (namespace, \`key\`, value, updated) VALUES ('$instance_ns', 'actor', '$1', NOW())
+    ON DUPLICATE KEY UPDATE value = VALUES(value), updated = NOW()"
+}
+set_actor gone
+ticket_id="$(json_field tickets open id <"$FIXTURES")"
+note="Noted while the acting agent has left — Zoë ✓ $RANDOM"
+noted="$(curl -sS --max-time 60 -o "$tmp/body" -w '%{http_code}' -X PATCH -H "X-API-Key: $key" \
+  -H 'Content-Type: application/json' --data-binary "$(php -r 'echo json_encode(["note" => $argv[1]]);' "$note")" \
+  "$BASE/api/tickets-update.php/$number.json")" || noted=000
+check "a write with a deactivated acting agent succeeds" 200 "$noted"
+check "the note is recorded as the system poster (no agent)" "0" \
+  "$(db_value "SELECT e.staff_id FROM ost_thread_entry e JOIN ost_thread t ON t.id = e.thread_id
+    WHERE t.object_type = 'T' AND t.object_id = $ticket_id AND e.body LIKE '%Zoë%' ORDER BY e.id DESC LIMIT 1")"
+check "osTicket's log warns that the acting agent has left" 1 \
+  "$(db_value "SELECT COUNT(*) > 0 FROM ost_syslog WHERE title = 'API Endpoints' AND log_type = 'Warning'
+    AND log LIKE '%(gone) has left or was deactivated%'")"
+set_actor ''
 plugin disable >/dev/null
 check "disabled plugin (list toggle) answers a JSON 404/503" yes "$(refused)"
 plugin enable >/dev/null
@@ -216,6 +279,10 @@ alert="$(tail -c +"$((sink_before + 1))" "$MAIL_SINK" 2>/dev/null | php -r '
   }
   echo "no";' "$OST_ADMIN_EMAIL" "$new_number" "$MAIL_SEPARATOR")" || alert=error
 check "core's new-ticket alert reached the mail sink" yes "$alert"
+
+# ---- in-place upgrade from the original 2.3.4 (tests/osticket/upgrade.sh) ---------------------------
+WEB_ROOT="$WEB_ROOT" FIXTURES_JSON="$FIXTURES" OST_DB_NAME="$OST_DB_NAME" bash tests/osticket/upgrade.sh ||
+  status=1
 
 summary
 [ "$failed" -eq 0 ] || status=1

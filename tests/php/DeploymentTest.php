@@ -60,9 +60,10 @@ final class DeploymentTest extends HelpdeskTestCase
     }
 
     /** @depends testInstallInsertsOneHtaccessBlockThatLeavesTheRestUntouched */
-    public function testSavingTheConfigPageRedeploysWhatAnInPlaceUpgradeFromTheOriginalLeftBehind(): void
+    public function testTheFirstRequestAfterAnInPlaceUpgradeFromTheOriginalRedeploysWhatItLeftBehind(): void
     {
-        file_put_contents(self::$root . '/api/tickets-get.php', "<?php require_once '../main.inc.php'; // 2.3.4\n");
+        $original = "<?php require_once '../main.inc.php'; // 2.3.4\n";
+        file_put_contents(self::$root . '/api/tickets-get.php', $original);
         unlink(self::$root . '/api/tickets-statuses.php');
         // 2.3.4 inserted its block as "\n" + block + "\n" before osTicket's </IfModule>.
         file_put_contents(self::$root . '/api/.htaccess', str_replace(
@@ -70,24 +71,38 @@ final class DeploymentTest extends HelpdeskTestCase
             "\n" . self::ORIGINAL_BLOCK . "\n</IfModule>",
             self::CORE_HTACCESS
         ));
-        $this->assertSame(
-            ['api/tickets-get.php', 'api/tickets-statuses.php', 'api/.htaccess'],
-            self::inHelpdesk('return ApiEndpointsPlugin::outdated();')
-        );
-        $this->assertStringContainsString('saving this page deploys them', strtolower(
-            self::inHelpdesk('return ApiEndpointsConfig::deployment();')
-        ));
-        $saved = self::inHelpdesk(
-            '$config = PluginManager::allInstalled()[0]->getInstances()[0]->getConfig(); $errors = [];'
-            . ' return [$config->store(null, $errors), $errors, ApiEndpointsPlugin::outdated()];',
-            ['api_key_permissions_grid' => '1', 'enabled' => '1', 'max_download_mb' => '64']
-        );
-        $this->assertSame([true, [], []], $saved);
+        // Without the extension nothing is redeployed, and the page would say what is outdated.
+        self::inHelpdesk('return null;', [], false);
+        $this->assertSame($original, file_get_contents(self::$root . '/api/tickets-get.php'));
+        // The next request (any page: osTicket bootstraps the plugin) redeploys.
+        $this->assertSame([], self::inHelpdesk('return ApiEndpointsPlugin::outdated();'));
+        $this->assertSame(self::ours(), array_values(array_intersect(self::deployed(), self::ours())));
+        $this->assertSame([], glob(self::$root . '/api/.*.tmp') ?: [], 'no temporary file left');
         $this->assertStringNotContainsString('API Endpoints Plugin - Apache Rewrite Rules', self::htaccess());
         $this->assertSame(self::CORE_HTACCESS, osticket_api_htaccess(self::htaccess(), false));
     }
 
-    /** @depends testSavingTheConfigPageRedeploysWhatAnInPlaceUpgradeFromTheOriginalLeftBehind */
+    /** @depends testTheFirstRequestAfterAnInPlaceUpgradeFromTheOriginalRedeploysWhatItLeftBehind */
+    public function testAnOldEntryScriptStillRunningIsAnsweredThroughTheCompatibilityBootstrap(): void
+    {
+        self::loadSql('grants');
+        // What 2.3.4's entry scripts do: osTicket's main.inc.php, then lib/ApiBootstrap.php.
+        file_put_contents(
+            self::$root . '/api/tickets-statuses.php',
+            "<?php\ndeclare(strict_types=1);\nrequire_once '../main.inc.php';\n"
+                . "require_once INCLUDE_DIR . 'plugins/api-endpoints/lib/ApiBootstrap.php';\n"
+                . "\$bootstrap = ApiBootstrap::initialize();\n"
+        );
+        [$code, $body] = self::request('tickets-statuses', '');
+        $this->assertSame(200, $code, $body);
+        $this->assertIsArray(json_decode($body, true), $body);
+        [$code, $body] = self::request('tickets-statuses', '', false);
+        $this->assertSame(503, $code, $body);
+        $this->assertSame('extension_missing', json_decode($body, true)['code'] ?? null, $body);
+        self::inHelpdesk('return null;');
+    }
+
+    /** @depends testAnOldEntryScriptStillRunningIsAnsweredThroughTheCompatibilityBootstrap */
     public function testUninstallRemovesOnlyOurScriptsAndBlockAndKeepsThePermissionColumns(): void
     {
         [$status, $out] = self::admin('uninstall');

@@ -80,6 +80,47 @@ class FormField
     {
         return (string) $value;
     }
+
+    public function getConfiguration()
+    {
+        return $this->get('configuration') ?: [];
+    }
+
+    public function addError($message, $index = false)
+    {
+        $this->ht['errors'][] = $message;
+    }
+}
+
+/** 1.18 stores a choice as JSON `{key: label}` and decodes it to the key. */
+class ChoiceField extends FormField
+{
+    public function getChoices()
+    {
+        return $this->get('choices') ?: [];
+    }
+
+    public function parse($value)
+    {
+        return $this->to_php($value ?? $this->get('default'));
+    }
+
+    public function to_php($value)
+    {
+        if (is_string($value)) {
+            $value = json_decode($value, true) ?: $value;
+        }
+        return is_array($value) && count($value) < 2 ? (string) key($value) : $value;
+    }
+
+    public function to_database($value)
+    {
+        $choices = $this->getChoices();
+        if (!is_array($value) && isset($choices[$value])) {
+            $value = [$value => $choices[$value]];
+        }
+        return is_array($value) ? json_encode($value) : (string) $value;
+    }
 }
 
 class BooleanField extends FormField
@@ -134,6 +175,20 @@ class SimpleForm
     public function getFields()
     {
         return $this->fields;
+    }
+
+    public function getField($name)
+    {
+        return $this->fields[$name] ?? null;
+    }
+
+    public function addErrors($errors = [])
+    {
+        foreach ($errors as $name => $message) {
+            if ($field = $this->getField($name)) {
+                $field->addError($message);
+            }
+        }
     }
 
     public function getClean()
