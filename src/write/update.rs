@@ -198,7 +198,8 @@ fn message(
         return Ok(None);
     }
     Ok(Some(match format_field(fields, format_name)? {
-        BodyFormat::Text => (text, "text"),
+        // NUL and a leading BOM go as in every other format and field (markdown::clean_text).
+        BodyFormat::Text => (markdown::clean_text(&text).into_owned(), "text"),
         format => (markdown::render(&text, format), "html"),
     }))
 }
@@ -374,6 +375,22 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_bodies_drop_nul_and_a_leading_bom_like_every_other_format() {
+        for format in ["text", "markdown", "html"] {
+            let f: Fields = serde_json::from_value(serde_json::json!({
+                "note": "\u{FEFF}Grüße\u{0}вам 😀", "noteFormat": format,
+            }))
+            .unwrap();
+            let (body, _) = message(&f, "note", "noteFormat").unwrap().unwrap();
+            assert!(
+                !body.contains('\0') && !body.contains('\u{FEFF}'),
+                "{format}: {body:?}"
+            );
+            assert!(body.contains("Grüßeвам"), "{format}: {body:?}");
+        }
+    }
 
     #[test]
     fn due_dates_are_iso_8601_and_offsets_are_converted() {
