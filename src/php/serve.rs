@@ -34,7 +34,8 @@ pub fn osticket_api_serve(server: &ZendHashTable, config: &ZendHashTable, body: 
     convert::clear_pending();
     let body = read_body(body);
     let endpoint = convert::get_text(config, "endpoint").filter(|e| !e.is_empty());
-    let request = convert::request(server, body, endpoint);
+    let mut request = convert::request(server, body, endpoint);
+    request.wildcard = convert::get_bool(config, "wildcard");
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let cfg = match convert::config(config) {
             Ok(cfg) => cfg,
