@@ -208,6 +208,13 @@ pub fn endpoints_html() -> String {
         ));
     }
     html.push_str("</tbody></table>");
+    html.push_str(
+        "<p><code>POST /api/wildcard/tickets.json</code> (and <code>.xml</code>) creates exactly like \
+         <code>/api/tickets.json</code>, for clients of the API Key Wildcard plugin: on that route, \
+         and only there, an API key registered with the IP address <code>0.0.0.0</code> is accepted \
+         from any client address. Every other endpoint needs a key registered for the client's \
+         own address.</p>",
+    );
     html
 }
 
@@ -269,7 +276,10 @@ mod tests {
         assert!(rule.ends_with("%1$1.php/.$2 [L]"));
         assert!(b.contains("SetEnv proxy-sendcl 1"));
         assert!(b.contains("AcceptPathInfo On"));
-        assert_eq!(b.matches("<IfModule").count(), b.matches("</IfModule>").count());
+        assert_eq!(
+            b.matches("<IfModule").count(),
+            b.matches("</IfModule>").count()
+        );
     }
 
     #[test]
@@ -344,6 +354,8 @@ mod tests {
             assert!(html.contains(r.permission.column()));
         }
         assert!(html.contains("<code>can_read_stats</code> or <code>can_read_tickets</code>"));
+        assert!(html.contains("<code>/api/wildcard/tickets.json</code>"));
+        assert!(html.contains("IP address <code>0.0.0.0</code> is accepted"));
         assert_eq!(html.matches("<tr>").count(), ROUTES.len() + 1);
     }
 

@@ -475,7 +475,12 @@ mod auth {
             ("10.9.8.7", true, 200),
             ("2001:db8::1", true, 200),
         ] {
-            let mut req = request("GET", "tickets-get", b"/100001.json", Some("ANY-ADDRESS-KEY"));
+            let mut req = request(
+                "GET",
+                "tickets-get",
+                b"/100001.json",
+                Some("ANY-ADDRESS-KEY"),
+            );
             req.remote_addr = addr.into();
             req.wildcard = wildcard;
             assert_eq!(db.send(req).status, status, "{addr} wildcard={wildcard}");
