@@ -66,7 +66,10 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
             _ => (html, "html"),
         });
     }
-    if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
+    if raw
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+    {
         let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
             ApiError::invalid_field(
                 "invalid_message",
