@@ -285,11 +285,13 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             error_response("osTicket refused the change, or the link exists already"),
         );
     }
-    if route.action == Action::UpdateTicket {
+    if route.action.is_write() {
         responses.insert(
             "413".into(),
-            error_response("An attachment or all of them are too large"),
+            error_response("The request body, an attachment or all of them are too large"),
         );
+    }
+    if matches!(route.action, Action::UpdateTicket | Action::CreateTicket) {
         responses.insert(
             "415".into(),
             error_response("An attachment's type is not allowed or does not match its content"),
