@@ -99,7 +99,8 @@ final class Client
             CURLOPT_CUSTOMREQUEST => $method,
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HTTPHEADER => $sent,
-            CURLOPT_TIMEOUT => 30,
+            // Generous: the largest writes take tens of seconds on a loaded two-core machine.
+            CURLOPT_TIMEOUT => 120,
             CURLOPT_HEADERFUNCTION => function ($ch, string $line) use (&$received): int {
                 if (str_contains($line, ':')) {
                     [$name, $value] = explode(':', $line, 2);

@@ -150,7 +150,8 @@ final class ServerParityTest extends ApiTestCase
         $missingEmail = '{"name":"Ünïcode Ñame","subject":"Тема","message":"Hallo"}';
         $json = ['Content-Type: application/json'];
         // Accepted on the wildcard route: the body is checked (and would be created) ...
-        $r = self::$http->request('POST', '/api/wildcard/tickets.json', self::$fx['keys']['anywhere'], $missingEmail, $json);
+        $anywhere = self::$fx['keys']['anywhere'];
+        $r = self::$http->request('POST', '/api/wildcard/tickets.json', $anywhere, $missingEmail, $json);
         $this->assertJsonError($r, 400, 'email is required');
         $r = self::$http->request(
             'POST',
@@ -161,10 +162,11 @@ final class ServerParityTest extends ApiTestCase
         );
         $this->assertXmlError($r, 400, 'email is required');
         // ... but nowhere else, and a key registered for another address stays refused there.
-        $r = self::$http->request('POST', '/api/tickets.json', self::$fx['keys']['anywhere'], $missingEmail, $json);
+        $r = self::$http->request('POST', '/api/tickets.json', $anywhere, $missingEmail, $json);
         $this->assertJsonError($r, 401, 'Valid API key required');
         $this->assertJsonError($this->get(self::path('/api/tickets-get.php/{number}.json'), 'anywhere'), 401);
-        $r = self::$http->request('POST', '/api/wildcard/tickets.json', self::$fx['keys']['other_ip'], $missingEmail, $json);
+        $otherIp = self::$fx['keys']['other_ip'];
+        $r = self::$http->request('POST', '/api/wildcard/tickets.json', $otherIp, $missingEmail, $json);
         $this->assertJsonError($r, 401, 'Valid API key required');
         if (!self::real()) {
             return;
@@ -182,7 +184,13 @@ final class ServerParityTest extends ApiTestCase
         $number = self::$fx['tickets']['open']['number'];
         $json = ['Content-Type: application/json'];
         foreach (['PATCH', 'PUT'] as $method) {
-            $expected = self::$http->request($method, "/api/tickets/{$number}.json", self::$fx['keys']['all'], self::NO_STATUS, $json);
+            $expected = self::$http->request(
+                $method,
+                "/api/tickets/{$number}.json",
+                self::$fx['keys']['all'],
+                self::NO_STATUS,
+                $json
+            );
             $this->assertJsonError($expected, 404);
             foreach (["/api/tickets/{$number}", "/api/tickets-update.php/{$number}.json"] as $path) {
                 $r = self::$http->request($method, $path, self::$fx['keys']['all'], self::NO_STATUS, $json);
