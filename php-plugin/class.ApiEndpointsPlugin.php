@@ -99,8 +99,11 @@ class ApiEndpointsPlugin extends Plugin
 
     /**
      * Adds our routes in front of osTicket's own on its API dispatcher (api/http.php): ticket
-     * create (shadowing core's, which still answers `.email`) and the update route the original
-     * meant to offer, `PATCH|PUT /api/tickets/{number}.json|xml`.
+     * create (shadowing core's, which still answers `.email`), the same create under
+     * `/wildcard/tickets.json|xml` (the "API Key Wildcard" plugin's route: there, and only there,
+     * a key registered with IP 0.0.0.0 is accepted from any address), and the update route the
+     * original meant to offer, `PATCH|PUT /api/tickets/{number}` with `.json`, `.xml` or no suffix
+     * (JSON).
      */
     public static function routes($dispatcher)
     {
@@ -111,15 +114,20 @@ class ApiEndpointsPlugin extends Plugin
             }
             self::serve(['PATH_INFO' => '.' . $format] + $_SERVER, 'tickets');
         };
-        $update = fn ($number, $format) => self::serve(
+        $wildcard = fn ($format) => self::serve(['PATH_INFO' => '.' . $format] + $_SERVER, 'tickets', true);
+        $update = fn ($number, $format = 'json') => self::serve(
             ['PATH_INFO' => '/' . $number . '.' . $format] + $_SERVER,
             'tickets-update'
         );
+        $ticket = '^/tickets/(?P<number>[^/.]+)';
         array_unshift(
             $dispatcher->urls,
             url_post('^/tickets\.(?P<format>xml|json|email)$', $create),
-            url('^/tickets/(?P<number>[^/.]+)\.(?P<format>json|xml)$', $update, false, 'PATCH'),
-            url('^/tickets/(?P<number>[^/.]+)\.(?P<format>json|xml)$', $update, false, 'PUT')
+            url_post('^/wildcard/tickets\.(?P<format>xml|json)$', $wildcard),
+            url($ticket . '\.(?P<format>json|xml)$', $update, false, 'PATCH'),
+            url($ticket . '\.(?P<format>json|xml)$', $update, false, 'PUT'),
+            url($ticket . '$', $update, false, 'PATCH'),
+            url($ticket . '$', $update, false, 'PUT')
         );
     }
 
@@ -127,7 +135,7 @@ class ApiEndpointsPlugin extends Plugin
      * Answers one request through the extension; a validated write is applied by the write
      * adapter with osTicket's own methods first (docs/write-commands.md).
      */
-    public static function serve(array $server, ?string $endpoint = null): void
+    public static function serve(array $server, ?string $endpoint = null, bool $wildcard = false): void
     {
         // A client that hangs up must not abort the request halfway (PHP would unwind past the
         // extension's database connection and past a write in progress).
@@ -162,7 +170,8 @@ class ApiEndpointsPlugin extends Plugin
                 echo '{"error":true,"message":"The helpdesk failed while answering","code":"write_failed"}';
             }
         });
-        $config = self::runtimeConfig() + ($endpoint === null ? [] : ['endpoint' => $endpoint]);
+        $config = self::runtimeConfig() + ($endpoint === null ? [] : ['endpoint' => $endpoint])
+            + ['wildcard' => $wildcard];
         // The body as a stream: the extension reads it in pieces (no 70 MB PHP string).
         $answer = osticket_api_serve($server, $config, fopen('php://input', 'rb') ?: '');
         if (is_array($answer)) {

@@ -79,6 +79,8 @@ class ApiEndpointsConfig extends PluginConfig
             'endpoints_info' => self::html(osticket_api_endpoints_html() . self::safely([self::class, 'deployment'])),
             'section_permissions' => new SectionBreakField(['label' => 'API Key Permissions']),
             'api_key_permissions_table' => new ApiEndpointsLiveText(fn () => self::grid()),
+            'section_apache' => new SectionBreakField(['label' => 'Apache']),
+            'apache_block' => self::html(self::safely([self::class, 'apache'])),
             'section_nginx' => new SectionBreakField(['label' => 'nginx']),
             'nginx_snippet' => self::html('<pre>' . Format::htmlchars(osticket_api_nginx_snippet()) . '</pre>'),
         ];
@@ -205,6 +207,21 @@ class ApiEndpointsConfig extends PluginConfig
         return $notices . self::safely(
             fn () => osticket_api_permission_grid(ApiEndpointsPlugin::runtimeConfig(), $pending)
         );
+    }
+
+    /** Whether the plugin keeps its block in api/.htaccess; the block to paste when it cannot. */
+    public static function apache(): string
+    {
+        $file = dirname(INCLUDE_DIR) . '/api/.htaccess';
+        $block = '<pre>' . Format::htmlchars(osticket_api_htaccess_block()) . '</pre>';
+        if (is_file($file) && is_writable($file)) {
+            return '<p>The plugin keeps this block in <code>api/.htaccess</code>, before osTicket\'s own '
+                . 'rewrite to <code>http.php</code>.</p>' . $block;
+        }
+        $why = is_file($file) ? 'is not writable for PHP' : 'does not exist (not needed on nginx)';
+        return '<p><strong>api/.htaccess ' . $why . '.</strong> On Apache (mod_rewrite, mod_proxy_fcgi, '
+            . '<code>AllowOverride FileInfo</code>), paste this block into <code>api/.htaccess</code> after '
+            . '<code>RewriteEngine On</code> and before osTicket\'s <code>RewriteCond</code> lines.</p>' . $block;
     }
 
     private static function html(string $content): FreeTextField

@@ -14,9 +14,9 @@ PACKAGES=(
   php8.2-cli php8.2-fpm libphp8.2-embed libfcgi-bin
   php8.2-mysql php8.2-curl php8.2-mbstring php8.2-xml php8.2-intl php8.2-gd php8.2-apcu php8.2-zip
   # the private stack
-  mariadb-server mariadb-client nginx
-  # test and lint tools
-  phpunit php-codesniffer curl ca-certificates git
+  mariadb-server mariadb-client nginx apache2
+  # test and lint tools (php-json-schema: the HTTP suites check every answer against docs/openapi.json)
+  phpunit php-codesniffer php-json-schema curl ca-certificates git
   # the admin page's browser tests (tests/osticket/admin-browser.py): headless Chromium, its
   # WebDriver and Selenium, all Debian's (no browser download)
   chromium chromium-driver python3-selenium
@@ -39,8 +39,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     cat "$apt_log" >&2
     die "apt-get update failed"
   fi
-  # The packages' postinst scripts may start system services (MariaDB on 3306, nginx on 80,
-  # php8.2-fpm on its socket); stack.sh never uses them and they do not collide with it.
+  # The packages' postinst scripts may start system services (MariaDB on 3306, nginx or Apache on
+  # 80, php8.2-fpm on its socket); stack.sh never uses them and they do not collide with it.
   if ! apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" </dev/null >"$apt_log" 2>&1; then
     tail -n 60 "$apt_log" >&2
     die "apt-get install failed"

@@ -24,6 +24,10 @@ HTTP_PORT="${HTTP_PORT:-8088}"
 FPM_PORT="${FPM_PORT:-9188}"
 WEB_ROOT="${WEB_ROOT:-$STATE_DIR/www}"
 
+# Apache (mpm_event, mod_rewrite, mod_proxy_fcgi to the same php-fpm) on APACHE_PORT, serving the
+# same WEB_ROOT with `AllowOverride FileInfo`, so that osTicket's api/.htaccess takes effect.
+APACHE_PORT="${APACHE_PORT:-8089}"
+
 # The extension php-fpm loads. Debug build by default; point EXT_SO at the release .so to use that.
 EXT_SO="${EXT_SO:-$REPO/target/debug/libosticket_api.so}"
 
@@ -32,7 +36,7 @@ EXT_SO="${EXT_SO:-$REPO/target/debug/libosticket_api.so}"
 MAIL_SINK="${MAIL_SINK:-$STATE_DIR/mail/outbox.log}"
 MAIL_SEPARATOR="${MAIL_SEPARATOR:------ end of message -----}"
 
-export REPO STATE_DIR DB_PORT DB_SOCKET DB_USER DB_PASS HTTP_PORT FPM_PORT EXT_SO WEB_ROOT \
+export REPO STATE_DIR DB_PORT DB_SOCKET DB_USER DB_PASS HTTP_PORT FPM_PORT APACHE_PORT EXT_SO WEB_ROOT \
   MAIL_SINK MAIL_SEPARATOR
 
 # rustup installs cargo into ~/.cargo/bin, which non-login shells (CI) often lack on PATH.

@@ -14,7 +14,7 @@
 # exit status is non-zero if any stage failed.
 #
 # Environment (besides the settings in scripts/lib.sh):
-#   KEEP_STACK=1       leave MariaDB, php-fpm and nginx running afterwards (default: stop them)
+#   KEEP_STACK=1       leave MariaDB, php-fpm, nginx and Apache running afterwards (default: stop them)
 #   OSTICKET_SRC=DIR   a checkout of osTicket v1.18.x: also run the real-osTicket suite
 #   ORIGINAL_PLUGIN_SRC=DIR  the original API Endpoints plugin 2.3.4: the real-osTicket suite also
 #                      tests the in-place upgrade from it (tests/osticket/upgrade.sh)
@@ -130,6 +130,7 @@ stage_deps() {
     php -r 'echo "PHP ", PHP_VERSION, PHP_ZTS ? " ZTS" : " NTS", "\n";'
     mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version
     nginx -v 2>&1 || /usr/sbin/nginx -v 2>&1
+    apache2 -v 2>&1 | head -n 1 || /usr/sbin/apache2 -v 2>&1 | head -n 1
   } 2>&1 | sed 's/^/  /'
   return 0
 }
@@ -301,7 +302,9 @@ stage_http() {
     skip_because "the stack did not start"
     return
   }
-  run_suite_script "HTTP suite" tests/http/run.sh "$REPORT_DIR/http-suite.log"
+  # Through nginx, Apache, and Apache with the installation under /support/.
+  run_suite_script "HTTP suite" tests/http/run.sh "$REPORT_DIR/http-suite.log" \
+    "http (standin)" "http (standin, apache)" "http (standin, apache /support/)"
 }
 
 stage_osticket() {
@@ -326,7 +329,8 @@ stage_osticket() {
   export OSTICKET_SRC
   # The HTTP suite against real osTicket, the write adapter's checks, the plugin lifecycle.
   run_suite_script "real-osTicket suite" tests/osticket/run.sh "$REPORT_DIR/osticket-suite.log" \
-    "http (real-osticket)" "real-osticket writer" "real-osticket lifecycle"
+    "http (real-osticket)" "http (real-osticket, apache)" "http (real-osticket, apache /support/)" \
+    "real-osticket writer" "real-osticket lifecycle"
 }
 
 stop_stack() {

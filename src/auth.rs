@@ -138,8 +138,27 @@ impl ApiKey {
     }
 }
 
-/// The lookup of a key by value and client address (osTicket's `API::getIdByKey`).
-pub fn key_query(tables: &Tables, key: &str, ip: &str) -> Query {
+/// The address under which the "API Key Wildcard" plugin registers a key valid from anywhere.
+pub const ANY_ADDRESS: &str = "0.0.0.0";
+
+/// The lookup of a key by value and client address (osTicket's `API::getIdByKey`). With
+/// `wildcard` (the `/api/wildcard/` route only), a row registered for [`ANY_ADDRESS`] matches
+/// too; a row for the client's own address wins over it.
+pub fn key_query(tables: &Tables, key: &str, ip: &str, wildcard: bool) -> Query {
+    if wildcard {
+        return Query::new(
+            format!(
+                "SELECT * FROM {} WHERE apikey = ? AND ipaddr IN (?, ?) ORDER BY ipaddr = ? LIMIT 1",
+                tables.t("api_key")
+            ),
+            vec![
+                Param::from(key),
+                Param::from(ip),
+                Param::from(ANY_ADDRESS),
+                Param::from(ANY_ADDRESS),
+            ],
+        );
+    }
     Query::new(
         format!(
             "SELECT * FROM {} WHERE apikey = ? AND ipaddr = ? LIMIT 1",
@@ -158,7 +177,7 @@ pub fn authenticate(store: &mut dyn Store, tables: &Tables, req: &Request) -> Re
         return Err(ApiError::KeyRequired);
     }
     let row = store
-        .first(&key_query(tables, key, ip))?
+        .first(&key_query(tables, key, ip, req.wildcard))?
         .ok_or(ApiError::KeyRequired)?;
     let active = row
         .by_name("isactive")
@@ -224,12 +243,30 @@ mod tests {
 
     #[test]
     fn key_query_binds_key_and_ip() {
-        let q = key_query(&Tables::new("ost_").unwrap(), "K'1", "127.0.0.1");
+        let q = key_query(&Tables::new("ost_").unwrap(), "K'1", "127.0.0.1", false);
         assert_eq!(
             q.sql,
             "SELECT * FROM `ost_api_key` WHERE apikey = ? AND ipaddr = ? LIMIT 1"
         );
         assert_eq!(q.params, vec![Param::from("K'1"), Param::from("127.0.0.1")]);
+    }
+
+    #[test]
+    fn wildcard_key_query_also_matches_the_any_address_row_after_the_client_s_own() {
+        let q = key_query(&Tables::new("ost_").unwrap(), "K", "10.1.2.3", true);
+        assert_eq!(
+            q.sql,
+            "SELECT * FROM `ost_api_key` WHERE apikey = ? AND ipaddr IN (?, ?) ORDER BY ipaddr = ? LIMIT 1"
+        );
+        assert_eq!(
+            q.params,
+            vec![
+                Param::from("K"),
+                Param::from("10.1.2.3"),
+                Param::from("0.0.0.0"),
+                Param::from("0.0.0.0")
+            ]
+        );
     }
 
     #[test]

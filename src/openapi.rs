@@ -32,16 +32,9 @@ fn response_schema(action: Action) -> Value {
             "required": ["children"],
             "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}}}
         }),
-        Action::UpdateTicket | Action::DeleteTicket => {
-            json!({"type": "string", "description": "The ticket number (text/plain)"})
+        Action::UpdateTicket | Action::DeleteTicket | Action::CreateTicket => {
+            json!({"type": "string", "minLength": 1, "description": "The ticket's number"})
         }
-        Action::CreateTicket => json!({
-            "description": "201: the new ticket's number as text/plain (core's answer), or with Accept: application/json an object",
-            "oneOf": [
-                {"type": "string"},
-                {"type": "object", "required": ["number", "ticket_id"], "properties": {"number": {"type": "string"}, "ticket_id": {"type": "integer"}}}
-            ]
-        }),
         Action::SubticketCreate => json!({
             "type": "object",
             "required": ["success", "message", "parent", "child"],
@@ -131,14 +124,29 @@ pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
     match route.shape {
         PathShape::Identifier | PathShape::FileId => {
             let name = route.ident_name.unwrap_or("id");
-            vec![
+            let mut paths = vec![
                 (format!("{base}/{{{name}}}.json"), Some("json")),
                 (format!("{base}/{{{name}}}.xml"), Some("xml")),
-            ]
+            ];
+            // Update through osTicket's API dispatcher as well (the plugin shell's routes).
+            if route.action == Action::UpdateTicket {
+                paths.extend([
+                    (format!("/api/tickets/{{{name}}}.json"), Some("json")),
+                    (format!("/api/tickets/{{{name}}}.xml"), Some("xml")),
+                    (format!("/api/tickets/{{{name}}}"), None),
+                ]);
+            }
+            paths
         }
+        // Create, also under the API Key Wildcard plugin's route (any-address keys accepted).
         PathShape::Dispatched => vec![
             (format!("/api/{}.json", route.endpoint), Some("json")),
             (format!("/api/{}.xml", route.endpoint), Some("xml")),
+            (
+                format!("/api/wildcard/{}.json", route.endpoint),
+                Some("json"),
+            ),
+            (format!("/api/wildcard/{}.xml", route.endpoint), Some("xml")),
         ],
         PathShape::SuffixOnly => vec![
             (base.clone(), None),
@@ -207,16 +215,44 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         _ => "application/json",
     };
     let mut responses = Map::new();
-    let mut ok = json!({
-        "description": "Success",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {content_type: {"schema": response_schema(route.action)}}
-    });
+    let (ok_status, mut ok) = match route.action {
+        // The original's update and delete answers: the number as text, whatever the suffix.
+        Action::UpdateTicket | Action::DeleteTicket => (
+            "200",
+            json!({
+                "description": "Done (or nothing to change): the ticket's number as text/plain",
+                "content": {"text/plain": {"schema": response_schema(route.action)}}
+            }),
+        ),
+        // Core's create answer, or an object for a client that asks for JSON.
+        Action::CreateTicket => (
+            "201",
+            json!({
+                "description": "Created: the new ticket's number as text/plain (osTicket core's answer); with `Accept: application/json` an object with the number and the ticket's id",
+                "content": {
+                    "text/plain": {"schema": response_schema(route.action)},
+                    "application/json": {"schema": {
+                        "type": "object",
+                        "required": ["number", "ticket_id"],
+                        "properties": {"number": {"type": "string", "minLength": 1}, "ticket_id": {"type": "integer", "minimum": 1}}
+                    }}
+                }
+            }),
+        ),
+        _ => (
+            "200",
+            json!({
+                "description": "Success",
+                "content": {content_type: {"schema": response_schema(route.action)}}
+            }),
+        ),
+    };
+    ok["headers"]["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
     if route.action == Action::Search {
         ok["headers"]["X-Total-Count"] = json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}});
         ok["headers"]["Link"] = json!({"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}});
     }
-    responses.insert("200".into(), ok);
+    responses.insert(ok_status.into(), ok);
     responses.insert("400".into(), error_response(route.bad_path));
     responses.insert(
         "401".into(),
@@ -253,11 +289,13 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             error_response("osTicket refused the change, or the link exists already"),
         );
     }
-    if route.action == Action::UpdateTicket {
+    if route.action.is_write() {
         responses.insert(
             "413".into(),
-            error_response("An attachment or all of them are too large"),
+            error_response("The request body, an attachment or all of them are too large"),
         );
+    }
+    if matches!(route.action, Action::UpdateTicket | Action::CreateTicket) {
         responses.insert(
             "415".into(),
             error_response("An attachment's type is not allowed or does not match its content"),
@@ -520,13 +558,19 @@ mod tests {
     fn every_documented_path_resolves_to_a_route() {
         let doc = document();
         for (path, item) in doc["paths"].as_object().unwrap() {
-            // `/api/<endpoint>.php<path info>`, or the dispatcher's `/api/<endpoint>.<format>`.
+            // `/api/<endpoint>.php<path info>`, the dispatcher's `/api/[wildcard/]<endpoint>.<format>`,
+            // or its update route `/api/tickets/{number}[.<format>]`.
             let (endpoint, path_info) = match path.split_once(".php") {
                 Some((script, rest)) => (script.trim_start_matches("/api/"), rest.to_owned()),
-                None => {
-                    let (script, format) = path.rsplit_once('.').unwrap();
-                    (script.trim_start_matches("/api/"), format!(".{format}"))
-                }
+                None => match path.strip_prefix("/api/tickets/") {
+                    Some(rest) if rest.contains('.') => ("tickets-update", format!("/{rest}")),
+                    Some(rest) => ("tickets-update", format!("/{rest}.json")),
+                    None => {
+                        let (script, format) = path.rsplit_once('.').unwrap();
+                        let script = script.trim_start_matches("/api/");
+                        (script.trim_start_matches("wildcard/"), format!(".{format}"))
+                    }
+                },
             };
             let path_info = path_info
                 .replace("{number}", "ABC123")
@@ -567,6 +611,41 @@ mod tests {
         for name in crate::search::PARAMS.iter().chain(&["departmentId"]) {
             assert!(documented.contains(name), "{name} is not documented");
         }
+    }
+
+    #[test]
+    fn writes_answer_what_the_endpoints_send() {
+        let doc = document();
+        let op = |path: &str, method: &str| doc["paths"][path][method]["responses"].clone();
+        let create = op("/api/tickets.json", "post");
+        assert!(create.get("200").is_none());
+        assert_eq!(
+            create["201"]["content"]["text/plain"]["schema"]["type"],
+            "string"
+        );
+        assert_eq!(
+            create["201"]["content"]["application/json"]["schema"]["required"],
+            json!(["number", "ticket_id"])
+        );
+        assert_eq!(
+            op("/api/wildcard/tickets.xml", "post")["201"],
+            create["201"]
+        );
+        for (path, method) in [
+            ("/api/tickets-update.php/{number}.json", "patch"),
+            ("/api/tickets-update.php/{number}.xml", "put"),
+            ("/api/tickets/{number}", "patch"),
+            ("/api/tickets-delete.php/{number}.xml", "delete"),
+        ] {
+            let ok = &op(path, method)["200"]["content"];
+            assert_eq!(ok.as_object().unwrap().len(), 1, "{method} {path}");
+            assert_eq!(
+                ok["text/plain"]["schema"]["type"], "string",
+                "{method} {path}"
+            );
+        }
+        let unlink = op("/api/tickets-subtickets-unlink.php/{number}.xml", "delete");
+        assert!(unlink["200"]["content"]["application/xml"].is_object());
     }
 
     #[test]

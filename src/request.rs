@@ -29,6 +29,9 @@ pub struct Request {
     pub remote_addr: String,
     /// The request body.
     pub body: Vec<u8>,
+    /// The request came through `/api/wildcard/tickets.json|xml` (the route of the "API Key
+    /// Wildcard" plugin): a key registered with IP `0.0.0.0` is accepted from any address.
+    pub wildcard: bool,
 }
 
 impl Request {

@@ -458,6 +458,40 @@ mod auth {
         assert_eq!(db.send(from_other).status, 200);
     }
 
+    /// The `/api/wildcard/` route (the shell sets `wildcard`): a key registered for 0.0.0.0
+    /// answers from any address there, and nowhere else.
+    #[test]
+    fn any_address_keys_are_accepted_on_the_wildcard_route_only() {
+        let Some(db) = database("ost_") else { return };
+        db.store()
+            .execute(&Query::new(
+                "INSERT INTO ost_api_key (isactive, ipaddr, apikey, can_read_tickets, notes, created, updated) \
+                 VALUES (1, '0.0.0.0', 'ANY-ADDRESS-KEY', 1, '', NOW(), NOW())",
+                vec![],
+            ))
+            .unwrap();
+        for (addr, wildcard, status) in [
+            ("10.9.8.7", false, 401),
+            ("127.0.0.1", false, 401),
+            ("10.9.8.7", true, 200),
+            ("2001:db8::1", true, 200),
+        ] {
+            let mut req = request(
+                "GET",
+                "tickets-get",
+                b"/100001.json",
+                Some("ANY-ADDRESS-KEY"),
+            );
+            req.remote_addr = addr.into();
+            req.wildcard = wildcard;
+            assert_eq!(db.send(req).status, status, "{addr} wildcard={wildcard}");
+        }
+        // A key registered for another address stays refused on the wildcard route.
+        let mut req = request("GET", "tickets-get", b"/100001.json", Some(OTHER_IP));
+        req.wildcard = true;
+        assert_eq!(db.send(req).status, 401);
+    }
+
     #[test]
     fn key_without_the_permission_gets_the_endpoint_message() {
         let Some(db) = database("ost_") else { return };

@@ -255,6 +255,13 @@ pub fn osticket_api_htaccess(existing: String, install: bool) -> String {
     }
 }
 
+/// Our `api/.htaccess` block alone, shown on the config page when the file is not writable.
+#[php_function]
+#[php(name = "osticket_api_htaccess_block")]
+pub fn osticket_api_htaccess_block() -> String {
+    deploy::htaccess_block()
+}
+
 /// The nginx location for the entry scripts, shown on the config page.
 #[php_function]
 #[php(name = "osticket_api_nginx_snippet")]
@@ -289,6 +296,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(osticket_api_actor_choice))
         .function(wrap_function!(osticket_api_build))
         .function(wrap_function!(osticket_api_htaccess))
+        .function(wrap_function!(osticket_api_htaccess_block))
         .function(wrap_function!(osticket_api_nginx_snippet))
         .function(wrap_function!(osticket_api_endpoints_html))
         .function(wrap_function!(osticket_api_openapi))

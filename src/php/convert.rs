@@ -54,6 +54,7 @@ pub fn request(server: &ZendHashTable, body: Vec<u8>, endpoint: Option<String>) 
         accept: get_text(server, "HTTP_ACCEPT"),
         remote_addr: get_text(server, "REMOTE_ADDR").unwrap_or_default(),
         body,
+        wildcard: false,
     }
 }
 

@@ -59,6 +59,7 @@ fn serve(server: &ZendHashTable, config: &ZendHashTable, body: &Zval) -> (Zval, 
             c.contains("json") && !c.contains("xml")
         });
     request.body = read_body(body, json_write);
+    request.wildcard = convert::get_bool(config, "wildcard");
     let ctx = LogContext {
         id: &id,
         method: &request.method,

@@ -21,7 +21,9 @@ abstract class ApiTestCase extends TestCase
             throw new \RuntimeException('FIXTURES_JSON must name the fixtures file (see tests/http/run.sh)');
         }
         self::$fx = json_decode((string) file_get_contents($file), true, 512, JSON_THROW_ON_ERROR);
-        self::$http = new Client(self::$fx['base_url']);
+        // tests/http/run.sh runs the suite once per web server (HTTP_BASE_URL: nginx, Apache, Apache
+        // with osTicket under /support/); the fixtures name the installation's default URL.
+        self::$http = new Client(getenv('HTTP_BASE_URL') ?: self::$fx['base_url']);
     }
 
     /** GET with one of the fixture keys by name (null: no key header at all). */

@@ -4,7 +4,10 @@ declare(strict_types=1);
 
 namespace OsticketApi\Tests\Http;
 
-/** A tiny HTTP client for the suite: raw paths (so bad bytes can be sent), headers, status. */
+/**
+ * A tiny HTTP client for the suite: raw paths (so bad bytes can be sent), headers, status. Every
+ * answer is checked against docs/openapi.json (Contract); one that breaks it fails the test.
+ */
 final class Client
 {
     public function __construct(private string $base)
@@ -24,7 +27,20 @@ final class Client
         if ($out === false) {
             throw new \RuntimeException("HTTP request {$method} {$path} failed: " . curl_error($ch));
         }
-        return $this->answer($ch, (string) $out, $received);
+        return self::checked($method, $path, $this->answer($ch, (string) $out, $received));
+    }
+
+    /** The answer, once Contract found nothing wrong with it; else the test fails. */
+    private static function checked(string $method, string $path, array $answer): array
+    {
+        $problems = Contract::get()->problems($method, $path, $answer);
+        if ($problems !== []) {
+            throw new \PHPUnit\Framework\AssertionFailedError(
+                "The answer breaks docs/openapi.json:\n" . implode("\n", $problems)
+                . "\nbody: " . substr($answer['body'], 0, 300)
+            );
+        }
+        return $answer;
     }
 
     /**
@@ -53,7 +69,11 @@ final class Client
             if (curl_errno($ch) !== 0) {
                 throw new \RuntimeException("HTTP request GET {$paths[$i]} failed: " . curl_error($ch));
             }
-            $answers[] = $this->answer($ch, (string) curl_multi_getcontent($ch), $received[$i]);
+            $answers[] = self::checked(
+                'GET',
+                $paths[$i],
+                $this->answer($ch, (string) curl_multi_getcontent($ch), $received[$i])
+            );
             curl_multi_remove_handle($multi, $ch);
         }
         curl_multi_close($multi);
@@ -79,7 +99,7 @@ final class Client
             CURLOPT_CUSTOMREQUEST => $method,
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HTTPHEADER => $sent,
-            // The largest write (67 MB of JSON) takes a while with the debug build of the test stack.
+            // Generous: the largest writes take tens of seconds on a loaded two-core machine.
             CURLOPT_TIMEOUT => 120,
             CURLOPT_HEADERFUNCTION => function ($ch, string $line) use (&$received): int {
                 if (str_contains($line, ':')) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTTP suite: PHPUnit tests that call the endpoints through nginx + php-fpm with the extension.
+# The HTTP suite: PHPUnit tests that call the endpoints through nginx and Apache + php-fpm with the extension.
 #
 #   FIXTURES_JSON=file tests/http/run.sh   against an installation described by the file
 #                                          (the real-osTicket harness does this)
@@ -8,8 +8,10 @@
 #                                          the plugin installed through the stand-in's admin CLI,
 #                                          data from tests/http/standin-seed.php; afterwards
 #                                          disable/enable/uninstall checks.
-# Prints `http (<HTTP_SUITE_NAME, default standin>): N passed, N failed, N skipped` (and, on the
-# stand-in, `http lifecycle (standin): ...`); exits non-zero on any failure. HTTP_LIFECYCLE=0 skips
+# Prints `http (<HTTP_SUITE_NAME, default standin>): N passed, N failed, N skipped` for the run
+# through nginx, `http (<name>, apache): ...` and `http (<name>, apache /support/): ...` for the runs
+# through Apache (HTTP_SERVERS picks the servers), and, on the stand-in, `http lifecycle (standin):
+# ...`; exits non-zero on any failure. HTTP_LIFECYCLE=0 skips
 # the lifecycle checks (the stand-in then stays installed and seeded, for poking at it with curl).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -68,10 +70,32 @@ if [ -z "${FIXTURES_JSON:-}" ]; then
 fi
 export FIXTURES_JSON
 
-junit="$REPORT_DIR/http-$NAME.xml"
-rm -f "$junit"
-phpunit -c tests/http/phpunit.xml --log-junit "$junit" || status=1
-junit_summary "$junit" "http ($NAME)"
+# The suite runs once per web server (HTTP_SERVERS, default all three): nginx at the site root,
+# Apache at the site root and Apache with the same installation under the sub-path /support/
+# (osTicket's api/.htaccess plus the plugin's block route the API there). The nginx run prints
+# `http (<name>): ...`, the others `http (<name>, <server>): ...`.
+declare -A SERVER_BASE=(
+  [nginx]="$BASE"
+  [apache]="http://127.0.0.1:$APACHE_PORT"
+  [apache-support]="http://127.0.0.1:$APACHE_PORT/support"
+)
+declare -A SERVER_LABEL=([nginx]="" [apache]=", apache" [apache-support]=", apache /support/")
+read -r -a servers <<<"${HTTP_SERVERS:-nginx apache apache-support}"
+# Every server's base URL, for the tests that compare the servers' answers (ServerParityTest).
+parity=""
+for server in "${servers[@]}"; do
+  [ -n "${SERVER_BASE[$server]:-}" ] || die "unknown server '$server' in HTTP_SERVERS (nginx, apache, apache-support)"
+  parity+="${parity:+ }$server=${SERVER_BASE[$server]}"
+done
+export HTTP_SERVER_BASES="$parity"
+for server in "${servers[@]}"; do
+  junit="$REPORT_DIR/http-$NAME-$server.xml"
+  rm -f "$junit"
+  log "HTTP suite ($NAME) against $server: ${SERVER_BASE[$server]}"
+  HTTP_SERVER="$server" HTTP_BASE_URL="${SERVER_BASE[$server]}" \
+    phpunit -c tests/http/phpunit.xml --log-junit "$junit" || status=1
+  junit_summary "$junit" "http ($NAME${SERVER_LABEL[$server]})"
+done
 
 if [ -n "${STANDIN_ROOT:-}" ] && [ "${HTTP_LIFECYCLE:-1}" != 0 ]; then
   lifecycle_passed=0

@@ -128,6 +128,8 @@ $grants = [
     'none' => ['127.0.0.1', 1, []],
     'inactive' => ['127.0.0.1', 0, $all],
     'other_ip' => ['10.9.8.7', 1, $all],
+    // The "API Key Wildcard" plugin's any-address key: valid from anywhere on /api/wildcard/ only.
+    'anywhere' => ['0.0.0.0', 1, $all],
     'stats' => ['127.0.0.1', 1, ['can_read_stats']],
     'subtickets' => ['127.0.0.1', 1, ['can_manage_subtickets']],
 ];

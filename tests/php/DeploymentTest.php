@@ -55,8 +55,38 @@ final class DeploymentTest extends HelpdeskTestCase
             );
         }
         $this->assertLessThan(strrpos($htaccess, '</IfModule>'), strpos($htaccess, 'BEGIN API Endpoints plugin'));
+        // Before osTicket's catch-all rewrite to http.php, or that rule takes every suffix form.
+        $this->assertLessThan(
+            strpos($htaccess, 'RewriteCond %{REQUEST_FILENAME} !-f'),
+            strpos($htaccess, 'END API Endpoints plugin')
+        );
         $this->assertSame(self::CORE_HTACCESS, osticket_api_htaccess($htaccess, false));
         $this->assertSame([], self::inHelpdesk('return ApiEndpointsPlugin::outdated();'));
+    }
+
+    /** @depends testInstallInsertsOneHtaccessBlockThatLeavesTheRestUntouched */
+    public function testTheConfigPageShowsTheApacheBlockAndSaysWhenItMustBePastedByHand(): void
+    {
+        $file = self::$root . '/api/.htaccess';
+        $escaped = htmlspecialchars(osticket_api_htaccess_block(), ENT_QUOTES, 'UTF-8');
+        $kept = self::inHelpdesk('return ApiEndpointsConfig::apache();');
+        $this->assertStringContainsString('keeps this block', $kept);
+        $this->assertStringContainsString('SetEnv proxy-sendcl 1', $kept);
+        $this->assertStringContainsString(
+            htmlspecialchars('RewriteRule ^tickets\\-get\\.php(/.*)?$ - [L]', ENT_QUOTES, 'UTF-8'),
+            $kept
+        );
+        $saved = (string) file_get_contents($file);
+        unlink($file);
+        try {
+            $paste = self::inHelpdesk('return ApiEndpointsConfig::apache();');
+        } finally {
+            file_put_contents($file, $saved);
+        }
+        $this->assertStringContainsString('does not exist', $paste);
+        $this->assertStringContainsString('paste this block', $paste);
+        $this->assertStringContainsString('<pre>' . $escaped . '</pre>', $paste);
+        $this->assertStringNotContainsString('keeps this block', $paste);
     }
 
     /** @depends testInstallInsertsOneHtaccessBlockThatLeavesTheRestUntouched */

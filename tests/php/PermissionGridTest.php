@@ -209,7 +209,8 @@ final class PermissionGridTest extends HelpdeskTestCase
         $this->assertSame(['enabled', 'max_download_mb', 'actor'], $stored);
         $this->assertSame(
             ['about', 'enabled', 'max_download_mb', 'actor', 'actor_warning', 'section_endpoints',
-            'endpoints_info', 'section_permissions', 'api_key_permissions_table', 'section_nginx', 'nginx_snippet'],
+            'endpoints_info', 'section_permissions', 'api_key_permissions_table', 'section_apache', 'apache_block',
+            'section_nginx', 'nginx_snippet'],
             array_keys($fields)
         );
         $this->assertMatchesRegularExpression(
@@ -219,6 +220,8 @@ final class PermissionGridTest extends HelpdeskTestCase
         );
         $this->assertStringNotContainsString('version-mismatch', $fields['about']);
         $this->assertSame('', $fields['actor_warning']);
+        $this->assertStringContainsString('SetEnv proxy-sendcl 1', $fields['apache_block']);
+        $this->assertStringContainsString('/api/wildcard/tickets.json', $fields['endpoints_info']);
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
         $this->assertStringContainsString('name="api_key_permissions_grid"', $fields['api_key_permissions_table']);
