@@ -11,11 +11,12 @@
 #
 # The demo has a stack of its own, so that scripts/test.sh (state in .state/, ports 3317, 8088,
 # 9188) never touches it: state in .state-demo/ (DEMO_STATE_DIR), MariaDB on 3316 (DEMO_DB_PORT),
-# nginx on 8080 (DEMO_HTTP_PORT), php-fpm on 9180 (DEMO_FPM_PORT), the release build.
+# nginx on 8080 (DEMO_HTTP_PORT), Apache on 8081 (DEMO_APACHE_PORT), php-fpm on 9180 (DEMO_FPM_PORT),
+# the release build.
 set -euo pipefail
 demo_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export STATE_DIR="${DEMO_STATE_DIR:-$demo_repo/.state-demo}"
-export DB_PORT="${DEMO_DB_PORT:-3316}" HTTP_PORT="${DEMO_HTTP_PORT:-8080}" FPM_PORT="${DEMO_FPM_PORT:-9180}"
+export DB_PORT="${DEMO_DB_PORT:-3316}" HTTP_PORT="${DEMO_HTTP_PORT:-8080}" FPM_PORT="${DEMO_FPM_PORT:-9180}" APACHE_PORT="${DEMO_APACHE_PORT:-8081}"
 export DB_SOCKET="$STATE_DIR/mysql/mysqld.sock" MAIL_SINK="$STATE_DIR/mail/outbox.log"
 export WEB_ROOT="$STATE_DIR/demo-www" EXT_SO="${DEMO_EXT_SO:-$demo_repo/target/release/libosticket_api.so}"
 # shellcheck source=scripts/lib.sh

@@ -11,12 +11,12 @@
 #   --fresh       reinstall osTicket and start from an empty database
 #
 # Settings (defaults): BENCH_STATE_DIR ($REPO/.state/bench-stack), BENCH_DB_PORT (3337),
-# BENCH_HTTP_PORT (8108), BENCH_FPM_PORT (9208). `bash scripts/bench/prepare.sh env` prints the
+# BENCH_HTTP_PORT (8108), BENCH_APACHE_PORT (8109), BENCH_FPM_PORT (9208). `bash scripts/bench/prepare.sh env` prints the
 # exports for using that stack with stack.sh, gen-data.sh and bench.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export STATE_DIR="${BENCH_STATE_DIR:-$here/../.state/bench-stack}"
-export DB_PORT="${BENCH_DB_PORT:-3337}" HTTP_PORT="${BENCH_HTTP_PORT:-8108}" FPM_PORT="${BENCH_FPM_PORT:-9208}"
+export DB_PORT="${BENCH_DB_PORT:-3337}" HTTP_PORT="${BENCH_HTTP_PORT:-8108}" FPM_PORT="${BENCH_FPM_PORT:-9208}" APACHE_PORT="${BENCH_APACHE_PORT:-8109}"
 export WEB_ROOT="$STATE_DIR/osticket-www" DB_SOCKET="$STATE_DIR/mysql/mysqld.sock"
 export MAIL_SINK="$STATE_DIR/mail/outbox.log"
 # shellcheck source=scripts/lib.sh
