@@ -145,6 +145,13 @@ pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
     }
 }
 
+/// Sets `key` of a JSON object (`value[key] = ..` would panic on a non-object).
+fn insert(value: &mut Value, key: &str, item: Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert(key.to_owned(), item);
+    }
+}
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -207,10 +214,14 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         "content": {content_type: {"schema": response_schema(route.action)}}
     });
     if route.action == Action::Search {
-        ok["headers"] = json!({
-            "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}},
-            "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
-        });
+        insert(
+            &mut ok,
+            "headers",
+            json!({
+                "X-Total-Count": {"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}},
+                "Link": {"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}
+            }),
+        );
     }
     responses.insert("200".into(), ok);
     responses.insert("400".into(), error_response(route.bad_path));
@@ -282,7 +293,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         "responses": responses,
     });
     if let Some(body) = request_body(route.action) {
-        op["requestBody"] = body;
+        insert(&mut op, "requestBody", body);
     }
     op
 }

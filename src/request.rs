@@ -64,10 +64,9 @@ pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
         if pair.is_empty() {
             continue;
         }
-        let (name, value) = match pair.iter().position(|&b| b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &b""[..]),
-        };
+        let mut parts = pair.splitn(2, |&b| b == b'=');
+        let name = parts.next().unwrap_or_default();
+        let value = parts.next().unwrap_or_default();
         let name = decode_component(name);
         let value = decode_component(value);
         let name = String::from_utf8(name).map_err(|_| {
@@ -87,20 +86,20 @@ pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
 
 fn decode_component(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+    let mut rest = s;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, more @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
-                    i += 2;
+                    rest = more;
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            (b, _) => out.push(b),
         }
-        i += 1;
     }
     out
 }

@@ -399,18 +399,17 @@ fn decode(encoding: Encoding, payload: &str) -> Option<Vec<u8>> {
 
 /// Decodes `%XX` escapes; `None` on a malformed escape.
 fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b == b'%' {
+            let (hex, more) = tail.split_at_checked(2)?;
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
+            rest = more;
         } else {
-            out.push(bytes[i]);
-            i += 1;
+            out.push(b);
         }
     }
     Some(out)
@@ -491,14 +490,23 @@ fn truncate_keeping_extension(name: &str, max: usize) -> String {
         return name.to_string();
     }
     let (stem, ext) = match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && ext.len() < 32 => (stem, &name[stem.len()..]),
+        // `.ext`, dot included: `stem.len()` is a char boundary of `name`.
+        Some((stem, ext)) if !stem.is_empty() && ext.len() < 32 => {
+            (stem, name.get(stem.len()..).unwrap_or_default())
+        }
         _ => (name, ""),
     };
-    let mut cut = max - ext.len();
-    while !stem.is_char_boundary(cut) {
+    let stem = prefix_within(stem, max.saturating_sub(ext.len()));
+    format!("{}{ext}", stem.trim_end())
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn prefix_within(s: &str, max: usize) -> &str {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}{ext}", stem[..cut].trim_end())
+    s.get(..cut).unwrap_or_default()
 }
 
 /// An error about the attachments field. ApiError has no 413/415 constructor that carries a
