@@ -14,6 +14,7 @@ pub mod attachments;
 pub mod auth;
 pub mod build_info;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod deploy;
 pub mod dispatch;

@@ -2,12 +2,13 @@
 //! `priority`, `reply`, `replyFormat` and `alert`, resolved and validated before anything is
 //! written. Only the fields that change something become steps, in the original's order.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::Value;
 
 use super::body::{self, Fields};
 use super::resolve::{self, Current};
 use super::Cmd;
+use crate::dates;
 use crate::error::{ApiError, Result};
 use crate::markdown::{self, BodyFormat};
 use crate::sql::{Store, Tables};
@@ -42,9 +43,26 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
-    const OUT: &str = "%Y-%m-%d %H:%M:%S";
+    let bad = || {
+        ApiError::invalid_field(
+            "invalid_date",
+            "dueDate",
+            "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")",
+        )
+    };
+    // A date and time as sent, and as stored (`utc`: converted from the offset sent).
+    let checked = |local: NaiveDateTime, stored: NaiveDateTime, utc: bool| {
+        if dates::year_in_range(&local) && dates::year_in_range(&stored) {
+            Ok(Some((stored.format("%Y-%m-%d %H:%M:%S").to_string(), utc)))
+        } else {
+            Err(bad())
+        }
+    };
+    if !dates::has_four_digit_year(raw) {
+        return Err(bad());
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+        return checked(dt.naive_local(), dt.naive_utc(), true);
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -53,7 +71,7 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(raw, f) {
-            return Ok(Some((dt.format(OUT).to_string(), false)));
+            return checked(dt, dt, false);
         }
     }
     for f in [
@@ -62,17 +80,14 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
         "%Y-%m-%d %H:%M:%S%:z",
     ] {
         if let Ok(dt) = DateTime::parse_from_str(raw, f) {
-            return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+            return checked(dt.naive_local(), dt.naive_utc(), true);
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(Some((format!("{} 00:00:00", d.format("%Y-%m-%d")), false)));
+        let midnight = d.and_time(NaiveTime::MIN);
+        return checked(midnight, midnight, false);
     }
-    Err(ApiError::invalid_field(
-        "invalid_date",
-        "dueDate",
-        "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")",
-    ))
+    Err(bad())
 }
 
 /// `priority` (or the original's `priorityId`) resolved to a priority id; `None` when absent.
@@ -339,11 +354,26 @@ mod tests {
         );
         assert_eq!(due_date(None).unwrap(), None);
         assert_eq!(due_date(Some("  ")).unwrap(), None);
+        assert_eq!(ok("1970-01-01"), ("1970-01-01 00:00:00".into(), false));
+        assert_eq!(
+            ok("9999-12-31T23:59:59"),
+            ("9999-12-31 23:59:59".into(), false)
+        );
         for bad in [
             "tomorrow",
             "2025-02-30",
             "31.01.2025",
             "2025-01-31T25:00:00",
+            // Finding 4 of issue 8: these were stored as the zero date.
+            "-2030-01-01",
+            "+10000-01-01",
+            "10000-01-01",
+            "0000-01-01",
+            "1969-12-31T23:59:59",
+            "+2025-01-31",
+            // In range as sent, out of range once converted to UTC.
+            "9999-12-31T23:00:00-02:00",
+            "1970-01-01T00:30:00+01:00",
         ] {
             let e = due_date(Some(bad)).unwrap_err();
             assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{bad}");
