@@ -12,6 +12,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod bounds;
 pub mod build_info;
 pub mod config;
 pub mod dates;
@@ -29,6 +30,7 @@ pub mod response;
 pub mod routes;
 pub mod schema;
 pub mod search;
+pub mod serialize;
 pub mod sql;
 pub mod stats;
 pub mod statuses;

@@ -13,6 +13,9 @@ use std::sync::LazyLock;
 use ammonia::{Builder, Url, UrlRelative};
 use pulldown_cmark::{html, Event, Options, Parser};
 
+use crate::bounds;
+use crate::error::ApiError;
+
 /// The format a message body is given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
@@ -42,6 +45,28 @@ impl BodyFormat {
     }
 }
 
+/// A body nested deeper than [`bounds::MAX_MARKDOWN_DEPTH`] (Markdown) or
+/// [`bounds::MAX_HTML_DEPTH`] (HTML) levels: refused, because parsing it would cost more than
+/// linear time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep;
+
+impl TooDeep {
+    /// The client error naming the request field the body came in.
+    pub fn for_field(self, field: &str) -> ApiError {
+        ApiError::invalid_field(
+            "too_deep",
+            field,
+            format!(
+                "{field} is nested too deeply: at most {} levels of block quotes and lists \
+                 in Markdown and {} nested HTML elements",
+                bounds::MAX_MARKDOWN_DEPTH,
+                bounds::MAX_HTML_DEPTH
+            ),
+        )
+    }
+}
+
 /// A body rendered to safe HTML, with the format it was given in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -53,26 +78,36 @@ pub struct Rendered {
 
 impl Rendered {
     /// Renders `body`, given in `format`, to safe HTML.
-    pub fn new(body: &str, format: BodyFormat) -> Self {
-        Rendered {
-            html: render(body, format),
+    pub fn new(body: &str, format: BodyFormat) -> Result<Self, TooDeep> {
+        Ok(Rendered {
+            html: render(body, format)?,
             format,
-        }
+        })
     }
 }
 
-/// Renders `body`, given in `format`, to safe HTML.
-pub fn render(body: &str, format: BodyFormat) -> String {
+/// Renders `body`, given in `format`, to safe HTML, in time linear in its size (bodies nested
+/// beyond the limits of [`crate::bounds`] are refused).
+pub fn render(body: &str, format: BodyFormat) -> Result<String, TooDeep> {
     match format {
-        BodyFormat::Markdown => sanitize_html(&markdown_to_html(body)),
+        BodyFormat::Markdown => {
+            if !bounds::markdown_within(body, bounds::MAX_MARKDOWN_DEPTH) {
+                return Err(TooDeep);
+            }
+            sanitize_html(&markdown_to_html(body))
+        }
         BodyFormat::Html => sanitize_html(body),
-        BodyFormat::Text => text_to_html(body),
+        BodyFormat::Text => Ok(text_to_html(body)),
     }
 }
 
-/// Removes from `html` everything but the tags of [`kept_tags`] and their safe attributes.
-pub fn sanitize_html(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+/// Removes from `html` everything but the tags of [`kept_tags`] and their safe attributes;
+/// refuses HTML nested deeper than [`bounds::MAX_HTML_DEPTH`].
+pub fn sanitize_html(html: &str) -> Result<String, TooDeep> {
+    if !bounds::html_within(html, bounds::MAX_HTML_DEPTH) {
+        return Err(TooDeep);
+    }
+    Ok(crate::serialize::to_html(&SANITIZER.clean(html)))
 }
 
 /// The tags the sanitiser keeps (all others are dropped, their text kept, except for
@@ -248,7 +283,7 @@ mod tests {
             .into_iter()
             .map(|path| {
                 let md = fs::read_to_string(&path).expect("read .md fixture");
-                (path, render(&md, BodyFormat::Markdown))
+                (path, render(&md, BodyFormat::Markdown).unwrap())
             })
             .collect()
     }
@@ -310,7 +345,8 @@ mod tests {
         let html = render(
             "Hi <b>team</b> & \"all\",\r\nsee https://x.test/?a=1\n\nBye\n",
             BodyFormat::Text,
-        );
+        )
+        .unwrap();
         assert_eq!(
             html,
             "Hi &lt;b&gt;team&lt;/b&gt; &amp; &quot;all&quot;,<br />\n\
@@ -320,7 +356,7 @@ mod tests {
 
     #[test]
     fn text_never_becomes_markup() {
-        let html = render("<script>alert(1)</script> *not bold*", BodyFormat::Text);
+        let html = render("<script>alert(1)</script> *not bold*", BodyFormat::Text).unwrap();
         assert_eq!(html, "&lt;script&gt;alert(1)&lt;/script&gt; *not bold*");
     }
 
@@ -329,7 +365,7 @@ mod tests {
         let html = render(
             r#"<p style="color:red" class="x">Hello <strong>you</strong></p><div id="d"><span style="font-size:20px">big</span></div>"#,
             BodyFormat::Html,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             "<p>Hello <strong>you</strong></p><div><span>big</span></div>"
@@ -341,7 +377,7 @@ mod tests {
         let html = render(
             r#"<p onclick="x()">a<script>alert(1)</script><style>p{}</style><img src="https://x.test/a.png" onerror="alert(1)"><a href=" JaVaScRiPt:alert(1)">b</a></p>"#,
             BodyFormat::Html,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<p>a<img src="https://x.test/a.png"><a rel="noopener noreferrer nofollow">b</a></p>"#
@@ -357,7 +393,8 @@ mod tests {
             r#"<img src="cid:logo@osticket">"#,
             r#"<a href="data:image/png;base64,iVBORw0KGgo=">d</a>"#,
             r#"<a href="cid:x">c</a>"#,
-        ));
+        ))
+        .unwrap();
         assert_eq!(
             html,
             concat!(
@@ -373,7 +410,7 @@ mod tests {
     fn code_class_is_kept_only_for_languages() {
         let html = sanitize_html(
             r#"<code class="language-rust">a</code><code class="evil">b</code><code class="language-x y">c</code>"#,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<code class="language-rust">a</code><code>b</code><code>c</code>"#
@@ -384,7 +421,7 @@ mod tests {
     fn table_cells_keep_only_alignment_styles() {
         let html = sanitize_html(
             r#"<table><tr><td style="text-align: center" colspan="2">a</td><td style="background:url(x)">b</td></tr></table>"#,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<table><tbody><tr><td style="text-align: center" colspan="2">a</td><td>b</td></tr></tbody></table>"#
@@ -393,7 +430,7 @@ mod tests {
 
     #[test]
     fn rendered_remembers_its_format() {
-        let r = Rendered::new("*hi*", BodyFormat::Markdown);
+        let r = Rendered::new("*hi*", BodyFormat::Markdown).unwrap();
         assert_eq!(r.html, "<p><em>hi</em></p>\n");
         assert_eq!(r.format, BodyFormat::Markdown);
     }

@@ -60,13 +60,19 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
     let raw = required(fields, "message")?;
     if fields.get("format").is_some_and(|v| !v.is_null()) {
         let format = format_field(fields, "format")?;
-        let html = markdown::render(&raw, format);
         return Ok(match format {
             BodyFormat::Text => (raw, "text"),
-            _ => (html, "html"),
+            _ => (
+                markdown::render(&raw, format).map_err(|e| e.for_field("message"))?,
+                "html",
+            ),
         });
     }
-    if raw.len() >= 5 && raw[..5].eq_ignore_ascii_case("data:") {
+    // `get`, not `[..5]`: the 5th byte of "Grüße" or "Привет" is inside a character.
+    if raw
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+    {
         let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
             ApiError::invalid_field(
                 "invalid_message",
@@ -78,7 +84,10 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
             ApiError::invalid_field("invalid_message", "message", "message is not UTF-8 text")
         })?;
         return Ok(if mime == "text/html" {
-            (markdown::sanitize_html(&text), "html")
+            (
+                markdown::sanitize_html(&text).map_err(|e| e.for_field("message"))?,
+                "html",
+            )
         } else {
             (text, "text")
         });
@@ -279,6 +288,32 @@ mod tests {
             message(&fields(r#"{"message":"  "}"#)).unwrap_err().field(),
             Some("message")
         );
+    }
+
+    /// Finding 1 of issue 8: a message whose 5th byte is inside a character was sliced there.
+    #[test]
+    fn messages_whose_fifth_byte_is_inside_a_character_are_plain_text() {
+        for text in [
+            "Grüße, der Drucker im 2. Stock ist defekt.",
+            "Принтер не работает",
+            "你好，请帮忙",
+            "Hi 😀 the printer is on fire",
+            "dat😀a:",
+            "dataé:x",
+            "😀",
+            "ü",
+        ] {
+            assert!(!text.is_char_boundary(5) || text.len() < 5, "{text}");
+            let body = serde_json::json!({ "message": text });
+            let got = message(body.as_object().unwrap()).unwrap();
+            assert_eq!(got, (text.to_owned(), "text"), "{text}");
+        }
+        // A data: URI with non-Latin text is still decoded.
+        let got = message(&fields(
+            r#"{"message":"data:text/plain;charset=utf-8,Gr%C3%BC%C3%9Fe"}"#,
+        ))
+        .unwrap();
+        assert_eq!(got, ("Grüße".to_owned(), "text"));
     }
 
     #[test]

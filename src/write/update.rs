@@ -145,7 +145,9 @@ fn message(fields: &Fields, name: &str, format_name: &str) -> Result<Option<Stri
         return Ok(None);
     }
     let format = format_field(fields, format_name)?;
-    Ok(Some(markdown::render(&text, format)))
+    markdown::render(&text, format)
+        .map(Some)
+        .map_err(|e| e.for_field(name))
 }
 
 /// Resolves the parent of `ticket` named by `parentTicketNumber`: number first, then a plain
