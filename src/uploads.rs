@@ -58,23 +58,20 @@ enum Content {
     Magic(fn(&[u8]) -> bool),
     /// UTF-8 text without NUL bytes.
     Text,
-    /// Text that must contain `<svg`.
-    Svg,
 }
 
 /// The supported extensions (the original plugin's README list), their content check and the
-/// MIME type they are stored under.
+/// MIME type they are stored under. SVG is not among them: see [`REFUSED_IMAGES`].
 #[rustfmt::skip]
 const TYPES: &[(&str, Content, &str)] = {
     use infer::archive::{is_7z, is_gz, is_pdf, is_rar, is_tar, is_zip};
     use infer::image::{is_bmp, is_gif, is_ico, is_jpeg, is_png, is_webp};
-    use Content::{Magic, Svg, Text};
+    use Content::{Magic, Text};
     &[
         ("png",  Magic(is_png),   "image/png"),
         ("jpg",  Magic(is_jpeg),  "image/jpeg"),
         ("jpeg", Magic(is_jpeg),  "image/jpeg"),
         ("gif",  Magic(is_gif),   "image/gif"),
-        ("svg",  Svg,             "image/svg+xml"),
         ("webp", Magic(is_webp),  "image/webp"),
         ("bmp",  Magic(is_bmp),   "image/bmp"),
         ("ico",  Magic(is_ico),   "image/vnd.microsoft.icon"),
@@ -107,6 +104,11 @@ const TYPES: &[(&str, Content, &str)] = {
         ("rar",  Magic(is_rar),   "application/vnd.rar"),
     ]
 };
+
+/// Image types refused with 415 whatever their content: an SVG file is an XML document that can
+/// carry script, and osTicket stores it as `image/svg+xml`, a type browsers run script in when
+/// it is opened on its own. Clients send PNG instead, or put the SVG into a `.zip`.
+pub const REFUSED_IMAGES: &[&str] = &["svg", "svgz"];
 
 /// The OLE2 compound-file signature of DOC, XLS and PPT.
 fn is_ole2(data: &[u8]) -> bool {
@@ -317,6 +319,17 @@ fn file_type(
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_lowercase())
         .unwrap_or_default();
+    if REFUSED_IMAGES.contains(&ext.as_str()) {
+        return Err(reject(
+            415,
+            "unsupported_attachment_type",
+            field,
+            format!(
+                "Attachment \"{name}\": SVG images are not accepted (they can carry script); \
+                 send PNG, or the SVG inside a .zip"
+            ),
+        ));
+    }
     let &(_, content, mime) = TYPES
         .iter()
         .find(|(known, _, _)| *known == ext)
@@ -354,7 +367,6 @@ fn matches_content(content: Content, data: &[u8]) -> bool {
     match content {
         Content::Magic(is) => is(data),
         Content::Text => text().is_some(),
-        Content::Svg => text().is_some_and(|t| t.to_ascii_lowercase().contains("<svg")),
     }
 }
 
@@ -822,14 +834,28 @@ mod tests {
         assert_eq!(status_of(&one("a.txt", PNG), &Policy::default()), 415);
     }
 
+    /// Finding 5 of issue 8: SVG with script was stored as an image.
     #[test]
-    fn svg_must_contain_an_svg_element() {
-        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>"#;
-        assert_eq!(status_of(&one("a.svg", svg), &Policy::default()), 200);
-        assert_eq!(
-            status_of(&one("a.svg", b"<html></html>"), &Policy::default()),
-            415
-        );
+    fn svg_is_refused_with_415_whatever_its_content() {
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+        for name in ["a.svg", "LOGO.SVG", "a.svgz", "dir/x.Svg"] {
+            for data in [&svg[..], PNG, b"plain"] {
+                let e = parse(&one(name, data)).unwrap_err();
+                assert_eq!(
+                    (e.status(), e.code(), e.field()),
+                    (415, "unsupported_attachment_type", Some("attachments")),
+                    "{name}"
+                );
+                assert!(e.message().contains("SVG"), "{}", e.message());
+            }
+        }
+        // Long form and a data: URI typed image/svg+xml are refused by the name's extension;
+        // the stored type always comes from the extension, never from the client.
+        let long = json!([{ "name": "a.svg", "type": "image/svg+xml", "data": "PHN2Zy8+", "encoding": "base64" }]);
+        assert_eq!(parse(&long).unwrap_err().status(), 415);
+        let png = parse(&json!([{ "a.png": uri("image/svg+xml", PNG) }])).unwrap();
+        assert_eq!(png[0].mime, "image/png");
+        assert!(supported_types().all(|(ext, mime)| ext != "svg" && !mime.contains("svg")));
     }
 
     #[test]
