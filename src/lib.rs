@@ -21,6 +21,8 @@ pub mod deploy;
 pub mod dispatch;
 pub mod error;
 pub mod freshness;
+#[cfg(test)]
+mod fuzz;
 pub mod markdown;
 pub mod openapi;
 pub mod php;

@@ -444,3 +444,202 @@ mod tests {
             .all(|t| !kept_tags().contains(t)));
     }
 }
+
+/// Generated bodies (issue 8): every format renders or refuses a too-deep body, never panics,
+/// never lets script through; the linear writer gives html5ever's bytes.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        ">",
+        "> ",
+        "- ",
+        "1. ",
+        "* ",
+        "*",
+        "_",
+        "**",
+        "`",
+        "```",
+        "~~",
+        "[",
+        "](",
+        ")",
+        "![",
+        "|",
+        "\n",
+        "\n\n",
+        "    ",
+        "#",
+        "<div>",
+        "</div>",
+        "<b>",
+        "</b>",
+        "<p>",
+        "<table>",
+        "<td>",
+        "<li>",
+        "<ul>",
+        "<svg>",
+        "<math>",
+        "<script>",
+        "</script>",
+        "<style>",
+        "<title>",
+        "<!--",
+        "-->",
+        "<a href=\"",
+        "\">",
+        "javascript:alert(1)",
+        "<img src=x onerror=alert(1)>",
+        "&amp;",
+        "&",
+        "&nbsp;",
+        "&lt;",
+        "&#x1F600;",
+        "&#0;",
+        "\u{a0}",
+        "°",
+        "\"",
+        "'",
+        "<![CDATA[",
+        "]]>",
+        "<template>",
+        "<textarea>",
+        "<plaintext>",
+        "<xmp>",
+        "<noscript>",
+        "<select>",
+    ];
+
+    /// Whether no tag of `html` is a script, has an event handler or a `javascript:` URL (text
+    /// may say anything: it is escaped).
+    fn no_script(html: &str) -> bool {
+        let lower = html.to_lowercase();
+        lower.split('<').skip(1).all(|rest| {
+            let tag = rest.split('>').next().unwrap_or_default();
+            let name = tag.split([' ', '/']).next().unwrap_or_default();
+            !matches!(
+                name,
+                "script" | "style" | "iframe" | "svg" | "math" | "object" | "embed"
+            ) && !tag.contains("javascript:")
+                && !tag.split(' ').skip(1).any(|attr| attr.starts_with("on"))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("markdown", 256))]
+
+        #[test]
+        fn every_format_renders_or_refuses_too_deep(body in fuzz::text_from(TOKENS, 40)) {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                if let Ok(html) = render(&body, format) {
+                    if format == BodyFormat::Text {
+                        prop_assert!(!html.contains('<') || html.contains("<br />"), "{:?}", body);
+                    } else {
+                        prop_assert!(no_script(&html), "{:?} -> {:?}", body, html);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn the_linear_writer_gives_html5evers_bytes(body in fuzz::text_from(TOKENS, 40)) {
+            let document = SANITIZER.clean(&body);
+            prop_assert_eq!(crate::serialize::to_html(&document), document.to_string(), "{:?}", body);
+        }
+
+        #[test]
+        fn nesting_is_refused_exactly_past_the_limits(depth in 0usize..160) {
+            let html = "<div>".repeat(depth);
+            prop_assert_eq!(render(&html, BodyFormat::Html).is_ok(), depth <= bounds::MAX_HTML_DEPTH);
+            let quotes = format!("{} x", ">".repeat(depth));
+            prop_assert_eq!(
+                render(&quotes, BodyFormat::Markdown).is_ok(),
+                depth <= bounds::MAX_MARKDOWN_DEPTH
+            );
+            let list: String = (0..depth).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
+            prop_assert_eq!(
+                render(&list, BodyFormat::Markdown).is_ok(),
+                depth <= bounds::MAX_MARKDOWN_DEPTH,
+                "{}", list
+            );
+        }
+    }
+
+    #[test]
+    fn corpus_bodies_render_or_are_too_deep() {
+        for body in fuzz::corpus_text("markdown") {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                if let Ok(html) = render(&body, format) {
+                    assert!(format == BodyFormat::Text || no_script(&html), "{body:?}");
+                }
+            }
+            let document = SANITIZER.clean(&body);
+            assert_eq!(
+                crate::serialize::to_html(&document),
+                document.to_string(),
+                "{body:?}"
+            );
+        }
+    }
+
+    /// The inputs of `tests/fixtures/worst-cases.tsv` at `size` bytes.
+    fn worst_cases(size: usize) -> Vec<(String, String)> {
+        include_str!("../tests/fixtures/worst-cases.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(name, unit)| {
+                let unit = unit.replace("\\n", "\n").replace("\\t", "\t");
+                (
+                    name.to_owned(),
+                    format!("{}x", unit.repeat(size / unit.len().max(1))),
+                )
+            })
+            .collect()
+    }
+
+    /// Issue 8, finding 2: the worst-case inputs (deep nesting, long runs of brackets, emphasis,
+    /// code, entities) render or are refused within a generous guard: 16 KB of each in at most
+    /// 3 s in a debug build on a busy machine (before the limits, 10 KB of `>` took 8 s).
+    /// `cargo run --release --example worst_case` prints the real figures at 100 KB.
+    #[test]
+    fn worst_case_inputs_render_in_bounded_time() {
+        let guard = std::time::Duration::from_secs(3);
+        let mut slow = Vec::new();
+        for (name, input) in worst_cases(16 * 1024) {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                let start = std::time::Instant::now();
+                let result = render(&input, format).map(|html| html.len());
+                let took = start.elapsed();
+                if took > guard {
+                    slow.push(format!("{name} as {format:?}: {took:?} ({result:?})"));
+                }
+            }
+        }
+        assert!(slow.is_empty(), "{}", slow.join("\n"));
+    }
+
+    /// Issue 8: 100 KB of `>` or `<div>` are a 400 `too_deep` naming the field.
+    #[test]
+    fn deep_bodies_are_refused_naming_the_field() {
+        for (body, format) in [
+            (">".repeat(100_000), BodyFormat::Markdown),
+            ("- ".repeat(50_000), BodyFormat::Markdown),
+            ("<div>".repeat(20_000), BodyFormat::Html),
+            ("<div>".repeat(20_000), BodyFormat::Markdown),
+            ("<table><tr><td>".repeat(2_000), BodyFormat::Html),
+        ] {
+            let e = render(&body, format).unwrap_err().for_field("note");
+            assert_eq!(
+                (e.status(), e.code(), e.field()),
+                (400, "too_deep", Some("note"))
+            );
+        }
+        assert!(render(&">".repeat(100_000), BodyFormat::Text).is_ok());
+    }
+}

@@ -177,3 +177,65 @@ mod tests {
         assert_eq!(r.api_key_text(), Some("ABC"));
     }
 }
+
+/// Generated query strings (issue 8): no input panics, and what a client encodes is read back.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "&", ";", "=", "+", "%", "%2", "%zz", "%ff", "%C3%BC", "%00", "[]", "[a]", "query",
+        "status", "sort", "page", "a=b", "==", "&&",
+    ];
+
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("query", 512))]
+
+        #[test]
+        fn any_query_string_parses_or_is_a_400(raw in fuzz::bytes_from(TOKENS, 24)) {
+            match parse_query(&raw) {
+                Ok(pairs) => prop_assert!(pairs.len() <= raw.len()),
+                Err(e) => prop_assert_eq!(e.status(), 400, "{:?}", raw),
+            }
+        }
+
+        #[test]
+        fn encoded_pairs_read_back(
+            pairs in proptest::collection::vec(
+                (fuzz::text_from(TOKENS, 4).prop_filter("a name", |n| !n.is_empty()),
+                 fuzz::text_from(TOKENS, 6)),
+                0..6,
+            )
+        ) {
+            let raw = pairs
+                .iter()
+                .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            prop_assert_eq!(parse_query(raw.as_bytes()).unwrap(), pairs, "{}", raw);
+        }
+    }
+
+    #[test]
+    fn corpus_queries_parse_or_are_a_400() {
+        for raw in fuzz::corpus("query") {
+            if let Err(e) = parse_query(&raw) {
+                assert_eq!(e.status(), 400, "{raw:?}");
+            }
+        }
+    }
+}

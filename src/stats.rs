@@ -525,3 +525,29 @@ mod tests {
         assert!(parse_datetime("until", "9999-12-31T23:59:59").is_ok());
     }
 }
+
+/// Generated filter dates (issue 8): any text is a date in 1970-9999 or a 400 naming the field.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(fuzz::config("dates", 512))]
+
+        #[test]
+        fn any_text_is_a_sane_date_or_a_400_naming_the_field(
+            raw in fuzz::text_from(&["2025", "-", "+", "01", "T", " ", ":", "00", "0000", "1969", "10000"], 8),
+            field in proptest::sample::select(&["since", "until", "created_from", "created_to", "updated_since"][..]),
+        ) {
+            match parse_datetime(field, &raw) {
+                Ok(stored) => {
+                    let d = chrono::NaiveDateTime::parse_from_str(&stored, "%Y-%m-%d %H:%M:%S");
+                    prop_assert!(d.is_ok_and(|d| dates::year_in_range(&d)), "{:?} -> {}", raw, stored);
+                }
+                Err(e) => prop_assert_eq!((e.status(), e.field()), (400, Some(field))),
+            }
+        }
+    }
+}

@@ -952,3 +952,124 @@ mod tests {
         assert_eq!(parse_data_uri("dat"), None);
     }
 }
+
+/// Generated data URIs, attachment lists and file names (issue 8): nothing panics, encodings
+/// round-trip, cleaned names keep their promises.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const TOKENS: &[&str] = &[
+        "data:",
+        "DATA:",
+        "data:,",
+        ";base64",
+        ",",
+        ";",
+        "image/png",
+        "image/svg+xml",
+        "text/plain",
+        "%",
+        "%2",
+        "%zz",
+        "%C3%BC",
+        "=",
+        "==",
+        "AAAA",
+        "iVBORw0KGgo",
+        "\n",
+        " ",
+        "/",
+        "\\",
+        ".",
+        ".txt",
+        ".png",
+        ".svg",
+        "..",
+        "\u{202e}",
+    ];
+
+    fn attachment() -> impl Strategy<Value = Value> {
+        let name = || fuzz::text_from(TOKENS, 4);
+        let data = || fuzz::text_from(TOKENS, 8);
+        prop_oneof![
+            (name(), data()).prop_map(|(n, d)| json!({ n: d })),
+            (
+                name(),
+                data(),
+                proptest::option::of(fuzz::text_from(&["base64", "BASE64", "x"], 1))
+            )
+                .prop_map(|(n, d, e)| json!({ "name": n, "data": d, "encoding": e })),
+            Just(json!(null)),
+            Just(json!([1])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("data-uri", 384))]
+
+        #[test]
+        fn any_data_uri_decodes_or_is_refused(s in fuzz::text_from(TOKENS, 12)) {
+            let _ = parse_data_uri(&s);
+            let _ = decode_data_uri(&s);
+        }
+
+        #[test]
+        fn base64_and_percent_data_uris_round_trip(data in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let b64 = format!("data:application/octet-stream;base64,{}", STANDARD.encode(&data));
+            prop_assert_eq!(decode_data_uri(&b64), Some(("application/octet-stream".into(), data.clone())));
+            let pct: String = data.iter().map(|b| format!("%{b:02x}")).collect();
+            prop_assert_eq!(decode_data_uri(&format!("data:,{pct}")), Some(("text/plain".into(), data)));
+        }
+
+        #[test]
+        fn any_attachment_list_is_checked_without_panicking(
+            items in proptest::collection::vec(attachment(), 0..7)
+        ) {
+            match parse_attachments(&Value::Array(items), "attachments", &Policy::default()) {
+                Ok(files) => {
+                    for f in files {
+                        prop_assert!(!f.mime.contains("svg"), "{:?}", f.name);
+                        prop_assert_eq!(sanitize_filename(&f.name), Some(f.name.clone()));
+                    }
+                }
+                Err(e) => {
+                    prop_assert!([400, 413, 415].contains(&e.status()));
+                    prop_assert_eq!(e.field(), Some("attachments"));
+                }
+            }
+        }
+
+        #[test]
+        fn cleaned_names_are_short_flat_and_stable(raw in fuzz::text_from(TOKENS, 80)) {
+            if let Some(name) = sanitize_filename(&raw) {
+                prop_assert!(!name.is_empty() && name.len() <= 255, "{:?}", raw);
+                prop_assert!(!name.contains(['/', '\\']) && !name.starts_with('.'), "{:?}", name);
+                prop_assert!(!name.chars().any(|c| c.is_control() || is_invisible_format(c)), "{:?}", name);
+                prop_assert_eq!(sanitize_filename(&name), Some(name.clone()), "{:?}", raw);
+            }
+        }
+
+        #[test]
+        fn prefixes_end_on_a_character(s in fuzz::text_from(TOKENS, 8), max in 0usize..64) {
+            let p = prefix_within(&s, max);
+            prop_assert!(p.len() <= max && s.starts_with(p));
+            prop_assert!(p.len() + 4 > max.min(s.len()), "{:?} {}", s, max);
+        }
+    }
+
+    #[test]
+    fn corpus_data_uris_decode_or_are_refused() {
+        for s in fuzz::corpus_text("data-uri") {
+            let _ = decode_data_uri(&s);
+            let _ = sanitize_filename(&s);
+            let one = json!([{ "name": "a.txt", "data": s.clone() }, { "a.png": s.clone() }]);
+            if let Err(e) = parse_attachments(&one, "attachments", &Policy::default()) {
+                assert!([400, 413, 415].contains(&e.status()), "{s:?}");
+            }
+        }
+    }
+}

@@ -326,3 +326,56 @@ mod tests {
         }
     }
 }
+
+/// Generated create messages (issue 8): any text, with or without `format`, is stored or is a
+/// 400 naming `message`; without `format` and `data:`, text is stored as sent.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "data:",
+        "DATA:",
+        "data:text/html,",
+        ";base64,",
+        "<div>",
+        ">",
+        "- ",
+        "*",
+        "&amp;",
+        "%C3%BC",
+        " ",
+        "\n",
+    ];
+
+    proptest! {
+        #![proptest_config(fuzz::config("create-message", 256))]
+
+        #[test]
+        fn any_message_is_stored_or_refused_naming_it(
+            text in fuzz::text_from(TOKENS, 16),
+            format in proptest::option::of(proptest::sample::select(&["markdown", "html", "text", "rtf"][..])),
+        ) {
+            let mut fields = Fields::new();
+            fields.insert("message".into(), text.clone().into());
+            if let Some(f) = format {
+                fields.insert("format".into(), f.into());
+            }
+            match message(&fields) {
+                Ok((_, kind)) => prop_assert!(kind == "html" || kind == "text"),
+                Err(e) => {
+                    prop_assert_eq!(e.status(), 400);
+                    prop_assert!(matches!(e.field(), Some("message" | "format")), "{:?}", e);
+                }
+            }
+            let plain = format.is_none()
+                && !text.trim().is_empty()
+                && !text.trim().get(..5).is_some_and(|s| s.eq_ignore_ascii_case("data:"));
+            if plain {
+                prop_assert_eq!(message(&fields).unwrap(), (text.trim().to_owned(), "text"));
+            }
+        }
+    }
+}

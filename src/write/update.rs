@@ -398,3 +398,79 @@ mod tests {
         assert_eq!(format_field(&f, "d").unwrap_err().status(), 400);
     }
 }
+
+/// Generated dates (issue 8): any text is a date in 1970-9999 or a 400 naming `dueDate`.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "2025", "-", "+", "01", "31", "T", " ", ":", "00", "Z", "+01:00", "-0200", ".5", "0000",
+        "1969", "1970", "9999", "10000", "-2030", "+10000", "12", "24", "60", "٢٠٢٥",
+    ];
+
+    /// `YYYY-MM-DD HH:MM:SS` with a year in range.
+    fn stored_ok(s: &str) -> bool {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .is_ok_and(|d| dates::year_in_range(&d) && s.len() == 19)
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("dates", 512))]
+
+        #[test]
+        fn any_text_is_a_sane_date_or_a_400_naming_due_date(raw in fuzz::text_from(TOKENS, 8)) {
+            match due_date(Some(&raw)) {
+                Ok(Some((stored, _))) => prop_assert!(stored_ok(&stored), "{:?} -> {}", raw, stored),
+                Ok(None) => prop_assert!(raw.trim().is_empty()),
+                Err(e) => prop_assert_eq!((e.status(), e.field()), (400, Some("dueDate"))),
+            }
+        }
+
+        #[test]
+        fn every_date_in_range_is_read_exactly(
+            y in dates::MIN_YEAR..=dates::MAX_YEAR, m in 1u32..=12, d in 1u32..=28,
+            h in 0u32..24, mi in 0u32..60, s in 0u32..60,
+        ) {
+            let date = format!("{y:04}-{m:02}-{d:02}");
+            let time = format!("{h:02}:{mi:02}:{s:02}");
+            prop_assert_eq!(due_date(Some(&date)).unwrap(), Some((format!("{date} 00:00:00"), false)));
+            for sep in ["T", " "] {
+                prop_assert_eq!(
+                    due_date(Some(&format!("{date}{sep}{time}"))).unwrap(),
+                    Some((format!("{date} {time}"), false))
+                );
+            }
+        }
+
+        #[test]
+        fn years_out_of_range_are_refused(
+            y in prop_oneof![-300_000i32..dates::MIN_YEAR, (dates::MAX_YEAR + 1)..300_000],
+            sign in proptest::sample::select(&["", "+", "-"][..]),
+            time in proptest::sample::select(&["", "T10:00", " 10:00:00", "T10:00:00Z", "T10:00:00+02:00"][..]),
+        ) {
+            let raw = format!("{sign}{:04}-06-15{time}", y.unsigned_abs());
+            let year_ok = sign != "-" && (dates::MIN_YEAR..=dates::MAX_YEAR).contains(&y.abs());
+            if !year_ok {
+                let e = due_date(Some(&raw)).unwrap_err();
+                prop_assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{}", raw);
+            }
+        }
+    }
+
+    #[test]
+    fn corpus_dates_are_sane_or_refused() {
+        for raw in fuzz::corpus_text("dates") {
+            match due_date(Some(&raw)) {
+                Ok(Some((stored, _))) => assert!(stored_ok(&stored), "{raw:?} -> {stored}"),
+                Ok(None) => assert!(raw.trim().is_empty()),
+                Err(e) => assert_eq!(e.field(), Some("dueDate"), "{raw:?}"),
+            }
+            if let Ok(stored) = crate::stats::parse_datetime("since", &raw) {
+                assert!(stored_ok(&stored), "{raw:?} -> {stored}");
+            }
+        }
+    }
+}
