@@ -102,8 +102,14 @@ final class RobustnessTest extends ApiTestCase
             $this->created[] = $number;
             $t = $this->assertJsonOk($this->get("/api/tickets-get.php/{$number}.json"));
             $this->assertSame(['Jörg Müller', 'Drucker'], [$t['user']['name'] ?? null, $t['subject']], $format);
+            // osTicket's own tables are utf8 (3 bytes a character): it drops characters outside
+            // the Basic Multilingual Plane (emoji) as its web form does; the rest is stored as sent.
             $body = $t['thread'][0]['body'];
-            $this->assertStringContainsString(htmlspecialchars($message, ENT_NOQUOTES), $body, $format);
+            $bmp = (string) preg_replace('/[\x{10000}-\x{10FFFF}]/u', '', $message);
+            $this->assertTrue(
+                str_contains($body, $message) || str_contains($body, $bmp),
+                "{$format}: " . json_encode([$message, $body], JSON_UNESCAPED_UNICODE)
+            );
         }
     }
 
