@@ -157,18 +157,20 @@ impl Base64Stream {
     pub fn push(&mut self, mut data: &[u8], sink: &mut dyn FnMut(&[u8])) {
         if !self.carry.is_empty() {
             let need = 3 - self.carry.len();
-            let take = need.min(data.len());
-            self.carry.extend_from_slice(&data[..take]);
-            data = &data[take..];
+            let (head, rest) = data.split_at_checked(need).unwrap_or((data, &[]));
+            self.carry.extend_from_slice(head);
+            data = rest;
             if self.carry.len() < 3 {
                 return;
             }
             let carry = std::mem::take(&mut self.carry);
             self.emit(&carry, sink);
         }
-        let whole = data.len() / 3 * 3;
-        self.emit(&data[..whole], sink);
-        self.carry.extend_from_slice(&data[whole..]);
+        let (whole, rest) = data
+            .split_at_checked(data.len() / 3 * 3)
+            .unwrap_or((data, &[]));
+        self.emit(whole, sink);
+        self.carry.extend_from_slice(rest);
     }
 
     /// Encodes the last one or two bytes with padding.
@@ -183,7 +185,7 @@ impl Base64Stream {
         }
         self.buf.resize(data.len().div_ceil(3) * 4, 0);
         let n = STANDARD.encode_slice(data, &mut self.buf).unwrap_or(0);
-        sink(&self.buf[..n]);
+        sink(self.buf.get(..n).unwrap_or_default());
     }
 }
 

@@ -52,7 +52,9 @@ pub fn htaccess_block() -> String {
 
 /// Whether a line starts the original plugin's block: a `# ===…` line followed by its title.
 fn starts_original_block(lines: &[&str], i: usize) -> bool {
-    lines[i].trim_start().starts_with("# ===")
+    lines
+        .get(i)
+        .is_some_and(|l| l.trim_start().starts_with("# ==="))
         && lines
             .get(i + 1)
             .is_some_and(|n| n.contains("API Endpoints Plugin - Apache Rewrite Rules"))
@@ -83,13 +85,13 @@ pub fn htaccess_remove(existing: &str) -> String {
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
     let mut out: Vec<&str> = Vec::with_capacity(lines.len());
     let mut i = 0;
-    while i < lines.len() {
-        if lines[i].trim() == BEGIN {
+    while let Some(&line) = lines.get(i) {
+        if line.trim() == BEGIN {
             let end = (i..lines.len())
-                .find(|&j| lines[j].trim() == END)
+                .find(|&j| lines.get(j).is_some_and(|l| l.trim() == END))
                 .unwrap_or(lines.len() - 1);
             // Inserted at the end of a file without a final newline: give the newline back.
-            if !lines[end].ends_with('\n') && end + 1 == lines.len() {
+            if lines.get(end).is_some_and(|l| !l.ends_with('\n')) && end + 1 == lines.len() {
                 if let Some(prev) = out.pop() {
                     out.push(prev.strip_suffix('\n').unwrap_or(prev));
                 }
@@ -106,7 +108,7 @@ pub fn htaccess_remove(existing: &str) -> String {
                 i += 1;
             }
         } else {
-            out.push(lines[i]);
+            out.push(line);
             i += 1;
         }
     }
@@ -139,13 +141,16 @@ pub fn htaccess_insert(existing: &str) -> String {
         })
         .or_else(|| lines.iter().rposition(|l| l.trim() == "</IfModule>"));
     let mut out = String::with_capacity(base.len() + block.len() + 2);
-    match at {
+    let split = at
+        .and_then(|i| lines.split_at_checked(i))
+        .filter(|(_, after)| !after.is_empty());
+    match split {
         // Every line before `i` ends with a newline: only the last line of a file may lack one.
-        Some(i) if i < lines.len() => {
-            out.extend(lines[..i].iter().copied());
+        Some((before, after)) => {
+            out.extend(before.iter().copied());
             out.push_str(&block);
             out.push('\n');
-            out.extend(lines[i..].iter().copied());
+            out.extend(after.iter().copied());
         }
         _ => {
             out.push_str(&base);
@@ -397,7 +402,8 @@ mod tests {
     fn removing_the_original_block_gives_back_osticket_s_own_file() {
         let template = "# =====\n# API Endpoints Plugin - Apache Rewrite Rules\n# =====\n#\n# comments\n\n# Tickets Delete\nRewriteRule ^tickets-delete\\.php/ - [L]\n\n# Tickets Search\nRewriteRule ^tickets-search\\.php - [L]\n\n# Subticket Unlink\nRewriteRule ^tickets-subtickets-unlink\\.php/ - [L]\n";
         let at = CORE.rfind("</IfModule>").unwrap();
-        let upgraded = format!("{}\n{template}\n{}", &CORE[..at], &CORE[at..]);
+        let (head, tail) = CORE.split_at(at);
+        let upgraded = format!("{head}\n{template}\n{tail}");
         assert_eq!(htaccess_remove(&upgraded), CORE);
         assert_eq!(htaccess_remove(&htaccess_insert(&upgraded)), CORE);
     }

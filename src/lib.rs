@@ -12,14 +12,18 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod bounds;
 pub mod build_info;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod deploy;
 pub mod diagnostics;
 pub mod dispatch;
 pub mod error;
 pub mod freshness;
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod i18n_tests;
 pub mod markdown;
@@ -31,6 +35,7 @@ pub mod response;
 pub mod routes;
 pub mod schema;
 pub mod search;
+pub mod serialize;
 pub mod settings;
 pub mod sql;
 pub mod stats;

@@ -13,6 +13,9 @@ use std::sync::LazyLock;
 use ammonia::{Builder, Url, UrlRelative};
 use pulldown_cmark::{html, Event, Options, Parser};
 
+use crate::bounds;
+use crate::error::ApiError;
+
 /// The format a message body is given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
@@ -42,6 +45,28 @@ impl BodyFormat {
     }
 }
 
+/// A body nested deeper than [`bounds::MAX_MARKDOWN_DEPTH`] (Markdown) or
+/// [`bounds::MAX_HTML_DEPTH`] (HTML) levels: refused, because parsing it would cost more than
+/// linear time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep;
+
+impl TooDeep {
+    /// The client error naming the request field the body came in.
+    pub fn for_field(self, field: &str) -> ApiError {
+        ApiError::invalid_field(
+            "too_deep",
+            field,
+            format!(
+                "{field} is nested too deeply: at most {} levels of block quotes and lists \
+                 in Markdown and {} nested HTML elements",
+                bounds::MAX_MARKDOWN_DEPTH,
+                bounds::MAX_HTML_DEPTH
+            ),
+        )
+    }
+}
+
 /// A body rendered to safe HTML, with the format it was given in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -53,11 +78,11 @@ pub struct Rendered {
 
 impl Rendered {
     /// Renders `body`, given in `format`, to safe HTML.
-    pub fn new(body: &str, format: BodyFormat) -> Self {
-        Rendered {
-            html: render(body, format),
+    pub fn new(body: &str, format: BodyFormat) -> Result<Self, TooDeep> {
+        Ok(Rendered {
+            html: render(body, format)?,
             format,
-        }
+        })
     }
 }
 
@@ -74,20 +99,30 @@ pub fn clean_text(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Renders `body`, given in `format`, to safe HTML ([`clean_text`] first).
-pub fn render(body: &str, format: BodyFormat) -> String {
+/// Renders `body`, given in `format`, to safe HTML ([`clean_text`] first), in time linear in its
+/// size (bodies nested beyond the limits of [`crate::bounds`] are refused).
+pub fn render(body: &str, format: BodyFormat) -> Result<String, TooDeep> {
     let body = clean_text(body);
     let body = body.as_ref();
     match format {
-        BodyFormat::Markdown => sanitize_html(&markdown_to_html(body)),
+        BodyFormat::Markdown => {
+            if !bounds::markdown_within(body, bounds::MAX_MARKDOWN_DEPTH) {
+                return Err(TooDeep);
+            }
+            sanitize_html(&markdown_to_html(body))
+        }
         BodyFormat::Html => sanitize_html(body),
-        BodyFormat::Text => text_to_html(body),
+        BodyFormat::Text => Ok(text_to_html(body)),
     }
 }
 
-/// Removes from `html` everything but the tags of [`kept_tags`] and their safe attributes.
-pub fn sanitize_html(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+/// Removes from `html` everything but the tags of [`kept_tags`] and their safe attributes;
+/// refuses HTML nested deeper than [`bounds::MAX_HTML_DEPTH`].
+pub fn sanitize_html(html: &str) -> Result<String, TooDeep> {
+    if !bounds::html_within(html, bounds::MAX_HTML_DEPTH) {
+        return Err(TooDeep);
+    }
+    Ok(crate::serialize::to_html(&SANITIZER.clean(html)))
 }
 
 /// The tags the sanitiser keeps (all others are dropped, their text kept, except for
@@ -263,7 +298,7 @@ mod tests {
             .into_iter()
             .map(|path| {
                 let md = fs::read_to_string(&path).expect("read .md fixture");
-                (path, render(&md, BodyFormat::Markdown))
+                (path, render(&md, BodyFormat::Markdown).unwrap())
             })
             .collect()
     }
@@ -325,7 +360,8 @@ mod tests {
         let html = render(
             "Hi <b>team</b> & \"all\",\r\nsee https://x.test/?a=1\n\nBye\n",
             BodyFormat::Text,
-        );
+        )
+        .unwrap();
         assert_eq!(
             html,
             "Hi &lt;b&gt;team&lt;/b&gt; &amp; &quot;all&quot;,<br />\n\
@@ -335,7 +371,7 @@ mod tests {
 
     #[test]
     fn text_never_becomes_markup() {
-        let html = render("<script>alert(1)</script> *not bold*", BodyFormat::Text);
+        let html = render("<script>alert(1)</script> *not bold*", BodyFormat::Text).unwrap();
         assert_eq!(html, "&lt;script&gt;alert(1)&lt;/script&gt; *not bold*");
     }
 
@@ -344,7 +380,7 @@ mod tests {
         let html = render(
             r#"<p style="color:red" class="x">Hello <strong>you</strong></p><div id="d"><span style="font-size:20px">big</span></div>"#,
             BodyFormat::Html,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             "<p>Hello <strong>you</strong></p><div><span>big</span></div>"
@@ -356,7 +392,7 @@ mod tests {
         let html = render(
             r#"<p onclick="x()">a<script>alert(1)</script><style>p{}</style><img src="https://x.test/a.png" onerror="alert(1)"><a href=" JaVaScRiPt:alert(1)">b</a></p>"#,
             BodyFormat::Html,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<p>a<img src="https://x.test/a.png"><a rel="noopener noreferrer nofollow">b</a></p>"#
@@ -372,7 +408,8 @@ mod tests {
             r#"<img src="cid:logo@osticket">"#,
             r#"<a href="data:image/png;base64,iVBORw0KGgo=">d</a>"#,
             r#"<a href="cid:x">c</a>"#,
-        ));
+        ))
+        .unwrap();
         assert_eq!(
             html,
             concat!(
@@ -388,7 +425,7 @@ mod tests {
     fn code_class_is_kept_only_for_languages() {
         let html = sanitize_html(
             r#"<code class="language-rust">a</code><code class="evil">b</code><code class="language-x y">c</code>"#,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<code class="language-rust">a</code><code>b</code><code>c</code>"#
@@ -399,7 +436,7 @@ mod tests {
     fn table_cells_keep_only_alignment_styles() {
         let html = sanitize_html(
             r#"<table><tr><td style="text-align: center" colspan="2">a</td><td style="background:url(x)">b</td></tr></table>"#,
-        );
+        ).unwrap();
         assert_eq!(
             html,
             r#"<table><tbody><tr><td style="text-align: center" colspan="2">a</td><td>b</td></tr></tbody></table>"#
@@ -408,7 +445,7 @@ mod tests {
 
     #[test]
     fn rendered_remembers_its_format() {
-        let r = Rendered::new("*hi*", BodyFormat::Markdown);
+        let r = Rendered::new("*hi*", BodyFormat::Markdown).unwrap();
         assert_eq!(r.html, "<p><em>hi</em></p>\n");
         assert_eq!(r.format, BodyFormat::Markdown);
     }
@@ -420,5 +457,204 @@ mod tests {
         assert!(DROPPED_WITH_CONTENT
             .iter()
             .all(|t| !kept_tags().contains(t)));
+    }
+}
+
+/// Generated bodies (issue 8): every format renders or refuses a too-deep body, never panics,
+/// never lets script through; the linear writer gives html5ever's bytes.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        ">",
+        "> ",
+        "- ",
+        "1. ",
+        "* ",
+        "*",
+        "_",
+        "**",
+        "`",
+        "```",
+        "~~",
+        "[",
+        "](",
+        ")",
+        "![",
+        "|",
+        "\n",
+        "\n\n",
+        "    ",
+        "#",
+        "<div>",
+        "</div>",
+        "<b>",
+        "</b>",
+        "<p>",
+        "<table>",
+        "<td>",
+        "<li>",
+        "<ul>",
+        "<svg>",
+        "<math>",
+        "<script>",
+        "</script>",
+        "<style>",
+        "<title>",
+        "<!--",
+        "-->",
+        "<a href=\"",
+        "\">",
+        "javascript:alert(1)",
+        "<img src=x onerror=alert(1)>",
+        "&amp;",
+        "&",
+        "&nbsp;",
+        "&lt;",
+        "&#x1F600;",
+        "&#0;",
+        "\u{a0}",
+        "°",
+        "\"",
+        "'",
+        "<![CDATA[",
+        "]]>",
+        "<template>",
+        "<textarea>",
+        "<plaintext>",
+        "<xmp>",
+        "<noscript>",
+        "<select>",
+    ];
+
+    /// Whether no tag of `html` is a script, has an event handler or a `javascript:` URL (text
+    /// may say anything: it is escaped).
+    fn no_script(html: &str) -> bool {
+        let lower = html.to_lowercase();
+        lower.split('<').skip(1).all(|rest| {
+            let tag = rest.split('>').next().unwrap_or_default();
+            let name = tag.split([' ', '/']).next().unwrap_or_default();
+            !matches!(
+                name,
+                "script" | "style" | "iframe" | "svg" | "math" | "object" | "embed"
+            ) && !tag.contains("javascript:")
+                && !tag.split(' ').skip(1).any(|attr| attr.starts_with("on"))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("markdown", 256))]
+
+        #[test]
+        fn every_format_renders_or_refuses_too_deep(body in fuzz::text_from(TOKENS, 40)) {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                if let Ok(html) = render(&body, format) {
+                    if format == BodyFormat::Text {
+                        prop_assert!(!html.contains('<') || html.contains("<br />"), "{:?}", body);
+                    } else {
+                        prop_assert!(no_script(&html), "{:?} -> {:?}", body, html);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn the_linear_writer_gives_html5evers_bytes(body in fuzz::text_from(TOKENS, 40)) {
+            let document = SANITIZER.clean(&body);
+            prop_assert_eq!(crate::serialize::to_html(&document), document.to_string(), "{:?}", body);
+        }
+
+        #[test]
+        fn nesting_is_refused_exactly_past_the_limits(depth in 0usize..160) {
+            let html = "<div>".repeat(depth);
+            prop_assert_eq!(render(&html, BodyFormat::Html).is_ok(), depth <= bounds::MAX_HTML_DEPTH);
+            let quotes = format!("{} x", ">".repeat(depth));
+            prop_assert_eq!(
+                render(&quotes, BodyFormat::Markdown).is_ok(),
+                depth <= bounds::MAX_MARKDOWN_DEPTH
+            );
+            let list: String = (0..depth).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
+            prop_assert_eq!(
+                render(&list, BodyFormat::Markdown).is_ok(),
+                depth <= bounds::MAX_MARKDOWN_DEPTH,
+                "{}", list
+            );
+        }
+    }
+
+    #[test]
+    fn corpus_bodies_render_or_are_too_deep() {
+        for body in fuzz::corpus_text("markdown") {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                if let Ok(html) = render(&body, format) {
+                    assert!(format == BodyFormat::Text || no_script(&html), "{body:?}");
+                }
+            }
+            let document = SANITIZER.clean(&body);
+            assert_eq!(
+                crate::serialize::to_html(&document),
+                document.to_string(),
+                "{body:?}"
+            );
+        }
+    }
+
+    /// The inputs of `tests/fixtures/worst-cases.tsv` at `size` bytes.
+    fn worst_cases(size: usize) -> Vec<(String, String)> {
+        include_str!("../tests/fixtures/worst-cases.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(name, unit)| {
+                let unit = unit.replace("\\n", "\n").replace("\\t", "\t");
+                (
+                    name.to_owned(),
+                    format!("{}x", unit.repeat(size / unit.len().max(1))),
+                )
+            })
+            .collect()
+    }
+
+    /// Issue 8, finding 2: the worst-case inputs (deep nesting, long runs of brackets, emphasis,
+    /// code, entities) render or are refused within a generous guard: 16 KB of each in at most
+    /// 3 s in a debug build on a busy machine (before the limits, 10 KB of `>` took 8 s).
+    /// `cargo run --release --example worst_case` prints the real figures at 100 KB.
+    #[test]
+    fn worst_case_inputs_render_in_bounded_time() {
+        let guard = std::time::Duration::from_secs(3);
+        let mut slow = Vec::new();
+        for (name, input) in worst_cases(16 * 1024) {
+            for format in [BodyFormat::Markdown, BodyFormat::Html, BodyFormat::Text] {
+                let start = std::time::Instant::now();
+                let result = render(&input, format).map(|html| html.len());
+                let took = start.elapsed();
+                if took > guard {
+                    slow.push(format!("{name} as {format:?}: {took:?} ({result:?})"));
+                }
+            }
+        }
+        assert!(slow.is_empty(), "{}", slow.join("\n"));
+    }
+
+    /// Issue 8: 100 KB of `>` or `<div>` are a 400 `too_deep` naming the field.
+    #[test]
+    fn deep_bodies_are_refused_naming_the_field() {
+        for (body, format) in [
+            (">".repeat(100_000), BodyFormat::Markdown),
+            ("- ".repeat(50_000), BodyFormat::Markdown),
+            ("<div>".repeat(20_000), BodyFormat::Html),
+            ("<div>".repeat(20_000), BodyFormat::Markdown),
+            ("<table><tr><td>".repeat(2_000), BodyFormat::Html),
+        ] {
+            let e = render(&body, format).unwrap_err().for_field("note");
+            assert_eq!(
+                (e.status(), e.code(), e.field()),
+                (400, "too_deep", Some("note"))
+            );
+        }
+        assert!(render(&">".repeat(100_000), BodyFormat::Text).is_ok());
     }
 }

@@ -156,6 +156,26 @@ pub fn paths_of(route: &Route) -> Vec<(String, Option<&'static str>)> {
     }
 }
 
+/// Sets `key` of a JSON object (`value[key] = ..` would panic on a non-object).
+fn insert(value: &mut Value, key: &str, item: Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert(key.to_owned(), item);
+    }
+}
+
+/// Adds a response header to a response object (its `headers` map made when missing).
+fn add_header(response: &mut Value, name: &str, header: Value) {
+    let Some(object) = response.as_object_mut() else {
+        return;
+    };
+    let headers = object
+        .entry("headers")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(headers) = headers.as_object_mut() {
+        headers.insert(name.to_owned(), header);
+    }
+}
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -247,10 +267,24 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             }),
         ),
     };
-    ok["headers"]["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
+    add_header(
+        &mut ok,
+        "X-Request-Id",
+        json!({"$ref": "#/components/headers/X-Request-Id"}),
+    );
     if route.action == Action::Search {
-        ok["headers"]["X-Total-Count"] = json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}});
-        ok["headers"]["Link"] = json!({"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}});
+        for (name, header) in [
+            (
+                "X-Total-Count",
+                json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}}),
+            ),
+            (
+                "Link",
+                json!({"description": "RFC 8288 links to the next and previous pages", "schema": {"type": "string"}}),
+            ),
+        ] {
+            add_header(&mut ok, name, header);
+        }
     }
     responses.insert(ok_status.into(), ok);
     responses.insert("400".into(), error_response(route.bad_path));
@@ -314,8 +348,11 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
     responses.insert("503".into(), error_response("Database unavailable"));
     if matches!(route.action, Action::UpdateTicket | Action::SubticketCreate) {
         for response in responses.values_mut() {
-            response["headers"]["X-Ignored-Fields"] =
-                json!({"$ref": "#/components/headers/X-Ignored-Fields"});
+            add_header(
+                response,
+                "X-Ignored-Fields",
+                json!({"$ref": "#/components/headers/X-Ignored-Fields"}),
+            );
         }
     }
     let mut permission = route.permission.column().to_owned();
@@ -333,7 +370,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         "responses": responses,
     });
     if let Some(body) = request_body(route.action) {
-        op["requestBody"] = body;
+        insert(&mut op, "requestBody", body);
     }
     op
 }

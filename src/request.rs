@@ -114,10 +114,9 @@ pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
         if pair.is_empty() {
             continue;
         }
-        let (name, value) = match pair.iter().position(|&b| b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &b""[..]),
-        };
+        let mut parts = pair.splitn(2, |&b| b == b'=');
+        let name = parts.next().unwrap_or_default();
+        let value = parts.next().unwrap_or_default();
         let name = decode_component(name);
         let value = decode_component(value);
         let name = String::from_utf8(name).map_err(|_| {
@@ -137,20 +136,20 @@ pub fn parse_query(raw: &[u8]) -> Result<Vec<(String, String)>> {
 
 fn decode_component(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+    let mut rest = s;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, more @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
-                    i += 2;
+                    rest = more;
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            (b, _) => out.push(b),
         }
-        i += 1;
     }
     out
 }
@@ -267,5 +266,67 @@ mod tests {
         assert!(r.api_key_text().is_none());
         r.api_key = Some(b"ABC".to_vec());
         assert_eq!(r.api_key_text(), Some("ABC"));
+    }
+}
+
+/// Generated query strings (issue 8): no input panics, and what a client encodes is read back.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "&", ";", "=", "+", "%", "%2", "%zz", "%ff", "%C3%BC", "%00", "[]", "[a]", "query",
+        "status", "sort", "page", "a=b", "==", "&&",
+    ];
+
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("query", 512))]
+
+        #[test]
+        fn any_query_string_parses_or_is_a_400(raw in fuzz::bytes_from(TOKENS, 24)) {
+            match parse_query(&raw) {
+                Ok(pairs) => prop_assert!(pairs.len() <= raw.len()),
+                Err(e) => prop_assert_eq!(e.status(), 400, "{:?}", raw),
+            }
+        }
+
+        #[test]
+        fn encoded_pairs_read_back(
+            pairs in proptest::collection::vec(
+                (fuzz::text_from(TOKENS, 4).prop_filter("a name", |n| !n.is_empty()),
+                 fuzz::text_from(TOKENS, 6)),
+                0..6,
+            )
+        ) {
+            let raw = pairs
+                .iter()
+                .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            prop_assert_eq!(parse_query(raw.as_bytes()).unwrap(), pairs, "{}", raw);
+        }
+    }
+
+    #[test]
+    fn corpus_queries_parse_or_are_a_400() {
+        for raw in fuzz::corpus("query") {
+            if let Err(e) = parse_query(&raw) {
+                assert_eq!(e.status(), 400, "{raw:?}");
+            }
+        }
     }
 }

@@ -434,3 +434,87 @@ mod tests {
         }
     }
 }
+
+/// Generated paths (issue 8): no PATH_INFO, endpoint or method panics.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "/", ".json", ".xml", ".", "..", "ABC123", "123", "%2F", "\\", "/.json", "//", ".JSON",
+    ];
+
+    fn shapes() -> impl Strategy<Value = PathShape> {
+        proptest::sample::select(
+            &[
+                PathShape::SuffixOnly,
+                PathShape::Dispatched,
+                PathShape::Identifier,
+                PathShape::FileId,
+            ][..],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("path", 512))]
+
+        #[test]
+        fn any_path_parses_or_is_refused(shape in shapes(), path in fuzz::text_from(TOKENS, 12)) {
+            if let Some((Some(ident), _)) = parse_path(shape, &path) {
+                prop_assert!(!ident.is_empty() && !ident.contains('/'), "{:?}", path);
+            }
+        }
+
+        #[test]
+        fn any_request_resolves_or_is_a_client_error(
+            endpoint in prop_oneof![
+                proptest::sample::select(ROUTES.iter().map(|r| r.endpoint).collect::<Vec<_>>())
+                    .prop_map(str::to_owned),
+                "[a-z-]{0,20}",
+            ],
+            method in proptest::sample::select(&["GET", "POST", "PUT", "PATCH", "DELETE", "get", ""][..]),
+            path in fuzz::bytes_from(TOKENS, 12),
+        ) {
+            let req = Request {
+                endpoint,
+                method: method.to_owned(),
+                path_info: path,
+                ..Request::default()
+            };
+            if let Err(e) = resolve(&req) {
+                prop_assert!((400..500).contains(&e.status()), "{:?}: {}", req, e.status());
+            }
+        }
+
+        #[test]
+        fn international_identifiers_round_trip(
+            ident in fuzz::text_from(&["A", "1", "-", "_"], 8)
+                .prop_filter("an identifier", |i| !i.is_empty() && !i.contains(['/', '.'])),
+        ) {
+            let path = format!("/{ident}.xml");
+            prop_assert_eq!(
+                parse_path(PathShape::Identifier, &path),
+                Some((Some(ident.clone()), Format::Xml))
+            );
+        }
+    }
+
+    #[test]
+    fn corpus_paths_resolve_or_are_client_errors() {
+        for path in fuzz::corpus("path") {
+            for route in ROUTES {
+                let req = Request {
+                    endpoint: route.endpoint.to_owned(),
+                    method: route.methods.first().copied().unwrap_or("GET").to_owned(),
+                    path_info: path.clone(),
+                    ..Request::default()
+                };
+                if let Err(e) = resolve(&req) {
+                    assert!((400..500).contains(&e.status()), "{path:?}");
+                }
+            }
+        }
+    }
+}

@@ -191,12 +191,12 @@ pub const GRID_MARKER: &str = "api_key_permissions_grid";
 
 /// A key shown without its secret: the first 8 and last 4 characters.
 pub fn shorten_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 12 {
+    let count = key.chars().count();
+    if count <= 12 {
         return "…".to_owned();
     }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
+    let head: String = key.chars().take(8).collect();
+    let tail: String = key.chars().skip(count - 4).collect();
     format!("{head}…{tail}")
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use crate::dates;
 use crate::error::{ApiError, Result};
 use crate::freshness::{self, ChangeCache};
 use crate::render::Node;
@@ -35,11 +36,22 @@ pub fn parse_datetime(field: &str, raw: &str) -> Result<String> {
         ApiError::invalid_field(
             "invalid_date",
             field,
-            format!("Invalid date for {field}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS"),
+            format!(
+                "Invalid date for {field}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, years {}-{}",
+                dates::MIN_YEAR,
+                dates::MAX_YEAR
+            ),
         )
     };
+    if !dates::has_four_digit_year(raw) {
+        return Err(bad());
+    }
     if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(format!("{} 00:00:00", d.format("%Y-%m-%d")));
+        return if dates::year_in_range(&d) {
+            Ok(format!("{} 00:00:00", d.format("%Y-%m-%d")))
+        } else {
+            Err(bad())
+        };
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S",
@@ -48,7 +60,11 @@ pub fn parse_datetime(field: &str, raw: &str) -> Result<String> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(raw, fmt) {
-            return Ok(t.format("%Y-%m-%d %H:%M:%S").to_string());
+            return if dates::year_in_range(&t) {
+                Ok(t.format("%Y-%m-%d %H:%M:%S").to_string())
+            } else {
+                Err(bad())
+            };
         }
     }
     Err(bad())
@@ -492,5 +508,47 @@ mod tests {
         assert_eq!(e.status(), 400);
         assert_eq!(e.field(), Some("until"));
         assert!(parse_datetime("since", "2026-02-30").is_err());
+        for bad in [
+            "-2030-01-01",
+            "+10000-01-01",
+            "0000-01-01",
+            "1969-12-31",
+            "1969-12-31T23:59:59",
+            "10000-01-01",
+        ] {
+            let e = parse_datetime("created_from", bad).unwrap_err();
+            assert_eq!(
+                (e.status(), e.field()),
+                (400, Some("created_from")),
+                "{bad}"
+            );
+        }
+        assert!(parse_datetime("until", "9999-12-31T23:59:59").is_ok());
+    }
+}
+
+/// Generated filter dates (issue 8): any text is a date in 1970-9999 or a 400 naming the field.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(fuzz::config("dates", 512))]
+
+        #[test]
+        fn any_text_is_a_sane_date_or_a_400_naming_the_field(
+            raw in fuzz::text_from(&["2025", "-", "+", "01", "T", " ", ":", "00", "0000", "1969", "10000"], 8),
+            field in proptest::sample::select(&["since", "until", "created_from", "created_to", "updated_since"][..]),
+        ) {
+            match parse_datetime(field, &raw) {
+                Ok(stored) => {
+                    let d = chrono::NaiveDateTime::parse_from_str(&stored, "%Y-%m-%d %H:%M:%S");
+                    prop_assert!(d.is_ok_and(|d| dates::year_in_range(&d)), "{:?} -> {}", raw, stored);
+                }
+                Err(e) => prop_assert_eq!((e.status(), e.field()), (400, Some(field))),
+            }
+        }
     }
 }

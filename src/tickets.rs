@@ -734,7 +734,9 @@ mod tests {
                     cur.clear();
                     continue;
                 }
-                ' ' if depth == 0 && body[pos..].starts_with(" FROM ") => break,
+                ' ' if depth == 0 && body.get(pos..).is_some_and(|r| r.starts_with(" FROM ")) => {
+                    break
+                }
                 _ => {}
             }
             cur.push(c);

@@ -58,23 +58,20 @@ enum Content {
     Magic(fn(&[u8]) -> bool),
     /// UTF-8 text without NUL bytes.
     Text,
-    /// Text that must contain `<svg`.
-    Svg,
 }
 
 /// The supported extensions (the original plugin's README list), their content check and the
-/// MIME type they are stored under.
+/// MIME type they are stored under. SVG is not among them: see [`REFUSED_IMAGES`].
 #[rustfmt::skip]
 const TYPES: &[(&str, Content, &str)] = {
     use infer::archive::{is_7z, is_gz, is_pdf, is_rar, is_tar, is_zip};
     use infer::image::{is_bmp, is_gif, is_ico, is_jpeg, is_png, is_webp};
-    use Content::{Magic, Svg, Text};
+    use Content::{Magic, Text};
     &[
         ("png",  Magic(is_png),   "image/png"),
         ("jpg",  Magic(is_jpeg),  "image/jpeg"),
         ("jpeg", Magic(is_jpeg),  "image/jpeg"),
         ("gif",  Magic(is_gif),   "image/gif"),
-        ("svg",  Svg,             "image/svg+xml"),
         ("webp", Magic(is_webp),  "image/webp"),
         ("bmp",  Magic(is_bmp),   "image/bmp"),
         ("ico",  Magic(is_ico),   "image/vnd.microsoft.icon"),
@@ -107,6 +104,11 @@ const TYPES: &[(&str, Content, &str)] = {
         ("rar",  Magic(is_rar),   "application/vnd.rar"),
     ]
 };
+
+/// Image types refused with 415 whatever their content: an SVG file is an XML document that can
+/// carry script, and osTicket stores it as `image/svg+xml`, a type browsers run script in when
+/// it is opened on its own. Clients send PNG instead, or put the SVG into a `.zip`.
+pub const REFUSED_IMAGES: &[&str] = &["svg", "svgz"];
 
 /// The OLE2 compound-file signature of DOC, XLS and PPT.
 fn is_ole2(data: &[u8]) -> bool {
@@ -334,6 +336,17 @@ fn file_type(
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_lowercase())
         .unwrap_or_default();
+    if REFUSED_IMAGES.contains(&ext.as_str()) {
+        return Err(reject(
+            415,
+            "unsupported_attachment_type",
+            field,
+            format!(
+                "Attachment \"{name}\": SVG images are not accepted (they can carry script); \
+                 send PNG, or the SVG inside a .zip"
+            ),
+        ));
+    }
     let &(_, content, mime) = TYPES
         .iter()
         .find(|(known, _, _)| *known == ext)
@@ -371,7 +384,6 @@ fn matches_content(content: Content, data: &[u8]) -> bool {
     match content {
         Content::Magic(is) => is(data),
         Content::Text => text().is_some(),
-        Content::Svg => text().is_some_and(|t| t.to_ascii_lowercase().contains("<svg")),
     }
 }
 
@@ -416,18 +428,17 @@ fn decode(encoding: Encoding, payload: &str) -> Option<Vec<u8>> {
 
 /// Decodes `%XX` escapes; `None` on a malformed escape.
 fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b == b'%' {
+            let (hex, more) = tail.split_at_checked(2)?;
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
+            rest = more;
         } else {
-            out.push(bytes[i]);
-            i += 1;
+            out.push(b);
         }
     }
     Some(out)
@@ -508,14 +519,23 @@ fn truncate_keeping_extension(name: &str, max: usize) -> String {
         return name.to_string();
     }
     let (stem, ext) = match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && ext.len() < 32 => (stem, &name[stem.len()..]),
+        // `.ext`, dot included: `stem.len()` is a char boundary of `name`.
+        Some((stem, ext)) if !stem.is_empty() && ext.len() < 32 => {
+            (stem, name.get(stem.len()..).unwrap_or_default())
+        }
         _ => (name, ""),
     };
-    let mut cut = max - ext.len();
-    while !stem.is_char_boundary(cut) {
+    let stem = prefix_within(stem, max.saturating_sub(ext.len()));
+    format!("{}{ext}", stem.trim_end())
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn prefix_within(s: &str, max: usize) -> &str {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}{ext}", stem[..cut].trim_end())
+    s.get(..cut).unwrap_or_default()
 }
 
 /// An error about the attachments field. ApiError has no 413/415 constructor that carries a
@@ -831,14 +851,28 @@ mod tests {
         assert_eq!(status_of(&one("a.txt", PNG), &Policy::default()), 415);
     }
 
+    /// Finding 5 of issue 8: SVG with script was stored as an image.
     #[test]
-    fn svg_must_contain_an_svg_element() {
-        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>"#;
-        assert_eq!(status_of(&one("a.svg", svg), &Policy::default()), 200);
-        assert_eq!(
-            status_of(&one("a.svg", b"<html></html>"), &Policy::default()),
-            415
-        );
+    fn svg_is_refused_with_415_whatever_its_content() {
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+        for name in ["a.svg", "LOGO.SVG", "a.svgz", "dir/x.Svg"] {
+            for data in [&svg[..], PNG, b"plain"] {
+                let e = parse(&one(name, data)).unwrap_err();
+                assert_eq!(
+                    (e.status(), e.code(), e.field()),
+                    (415, "unsupported_attachment_type", Some("attachments")),
+                    "{name}"
+                );
+                assert!(e.message().contains("SVG"), "{}", e.message());
+            }
+        }
+        // Long form and a data: URI typed image/svg+xml are refused by the name's extension;
+        // the stored type always comes from the extension, never from the client.
+        let long = json!([{ "name": "a.svg", "type": "image/svg+xml", "data": "PHN2Zy8+", "encoding": "base64" }]);
+        assert_eq!(parse(&long).unwrap_err().status(), 415);
+        let png = parse(&json!([{ "a.png": uri("image/svg+xml", PNG) }])).unwrap();
+        assert_eq!(png[0].mime, "image/png");
+        assert!(supported_types().all(|(ext, mime)| ext != "svg" && !mime.contains("svg")));
     }
 
     #[test]
@@ -933,5 +967,126 @@ mod tests {
         assert_eq!(parse_data_uri("data:not a type,x"), None);
         assert_eq!(parse_data_uri("https://x.test/a.png"), None);
         assert_eq!(parse_data_uri("dat"), None);
+    }
+}
+
+/// Generated data URIs, attachment lists and file names (issue 8): nothing panics, encodings
+/// round-trip, cleaned names keep their promises.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const TOKENS: &[&str] = &[
+        "data:",
+        "DATA:",
+        "data:,",
+        ";base64",
+        ",",
+        ";",
+        "image/png",
+        "image/svg+xml",
+        "text/plain",
+        "%",
+        "%2",
+        "%zz",
+        "%C3%BC",
+        "=",
+        "==",
+        "AAAA",
+        "iVBORw0KGgo",
+        "\n",
+        " ",
+        "/",
+        "\\",
+        ".",
+        ".txt",
+        ".png",
+        ".svg",
+        "..",
+        "\u{202e}",
+    ];
+
+    fn attachment() -> impl Strategy<Value = Value> {
+        let name = || fuzz::text_from(TOKENS, 4);
+        let data = || fuzz::text_from(TOKENS, 8);
+        prop_oneof![
+            (name(), data()).prop_map(|(n, d)| json!({ n: d })),
+            (
+                name(),
+                data(),
+                proptest::option::of(fuzz::text_from(&["base64", "BASE64", "x"], 1))
+            )
+                .prop_map(|(n, d, e)| json!({ "name": n, "data": d, "encoding": e })),
+            Just(json!(null)),
+            Just(json!([1])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("data-uri", 384))]
+
+        #[test]
+        fn any_data_uri_decodes_or_is_refused(s in fuzz::text_from(TOKENS, 12)) {
+            let _ = parse_data_uri(&s);
+            let _ = decode_data_uri(&s);
+        }
+
+        #[test]
+        fn base64_and_percent_data_uris_round_trip(data in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let b64 = format!("data:application/octet-stream;base64,{}", STANDARD.encode(&data));
+            prop_assert_eq!(decode_data_uri(&b64), Some(("application/octet-stream".into(), data.clone())));
+            let pct: String = data.iter().map(|b| format!("%{b:02x}")).collect();
+            prop_assert_eq!(decode_data_uri(&format!("data:,{pct}")), Some(("text/plain".into(), data)));
+        }
+
+        #[test]
+        fn any_attachment_list_is_checked_without_panicking(
+            items in proptest::collection::vec(attachment(), 0..7)
+        ) {
+            match parse_attachments(&Value::Array(items), "attachments", &Policy::default()) {
+                Ok(files) => {
+                    for f in files {
+                        prop_assert!(!f.mime.contains("svg"), "{:?}", f.name);
+                        prop_assert_eq!(sanitize_filename(&f.name), Some(f.name.clone()));
+                    }
+                }
+                Err(e) => {
+                    prop_assert!([400, 413, 415].contains(&e.status()));
+                    prop_assert_eq!(e.field(), Some("attachments"));
+                }
+            }
+        }
+
+        #[test]
+        fn cleaned_names_are_short_flat_and_stable(raw in fuzz::text_from(TOKENS, 80)) {
+            if let Some(name) = sanitize_filename(&raw) {
+                prop_assert!(!name.is_empty() && name.len() <= 255, "{:?}", raw);
+                prop_assert!(!name.contains(['/', '\\']) && !name.starts_with('.'), "{:?}", name);
+                prop_assert!(!name.chars().any(|c| c.is_control() || is_invisible_format(c)), "{:?}", name);
+                prop_assert_eq!(sanitize_filename(&name), Some(name.clone()), "{:?}", raw);
+            }
+        }
+
+        #[test]
+        fn prefixes_end_on_a_character(s in fuzz::text_from(TOKENS, 8), max in 0usize..64) {
+            let p = prefix_within(&s, max);
+            prop_assert!(p.len() <= max && s.starts_with(p));
+            prop_assert!(p.len() + 4 > max.min(s.len()), "{:?} {}", s, max);
+        }
+    }
+
+    #[test]
+    fn corpus_data_uris_decode_or_are_refused() {
+        for s in fuzz::corpus_text("data-uri") {
+            let _ = decode_data_uri(&s);
+            let _ = sanitize_filename(&s);
+            let one = json!([{ "name": "a.txt", "data": s.clone() }, { "a.png": s.clone() }]);
+            if let Err(e) = parse_attachments(&one, "attachments", &Policy::default()) {
+                assert!([400, 413, 415].contains(&e.status()), "{s:?}");
+            }
+        }
     }
 }

@@ -7,7 +7,14 @@
 //! its own uniquely named database and drops it when it ends (also when it fails), so the tests
 //! share nothing and may run in parallel.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+// Test helpers may fail loudly (and index their own fixtures).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -307,8 +307,8 @@ impl std::io::Read for &mut PhpInput<'_> {
                 None => return Ok(0),
             }
         }
-        let n = buf.len().min(self.pending.len() - self.pos);
-        buf[..n].copy_from_slice(&self.pending[self.pos..self.pos + n]);
+        let mut rest = self.pending.get(self.pos..).unwrap_or_default();
+        let n = std::io::Read::read(&mut rest, buf)?;
         self.pos += n;
         Ok(n)
     }

@@ -234,16 +234,19 @@ fn closest<'a>(name: &str, known: &[&'a str]) -> Option<(&'a str, usize)> {
 /// Edit distance on characters (insert, delete, substitute), two rows of memory.
 fn levenshtein(a: &[char], b: &[char]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+        let mut cur = Vec::with_capacity(prev.len());
+        let mut left = i + 1;
+        cur.push(left);
+        // `pair` is (prev[j], prev[j + 1]): the substitution and deletion neighbours of cell j + 1.
+        for (cb, pair) in b.iter().zip(prev.windows(2)) {
+            let [diagonal, up] = pair else { continue };
+            left = (diagonal + usize::from(ca != cb)).min(up + 1).min(left + 1);
+            cur.push(left);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        prev = cur;
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(0)
 }
 
 /// A field name cut to [`NAME_CHARS`] characters (never inside a character).
@@ -555,5 +558,138 @@ mod tests {
         assert_eq!(text(&f, "a").unwrap_err().field(), Some("a"));
         assert_eq!(flag(&f, "t").unwrap(), Some(true));
         assert_eq!(flag(&f, "a").unwrap_err().status(), 400);
+    }
+}
+
+/// Generated bodies (issue 8): no bytes, content type or JSON value panics; JSON objects read back.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use crate::render::Format;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "null",
+        "true",
+        "1e999",
+        "-0",
+        "\\u0000",
+        "\\ud800",
+        "<",
+        ">",
+        "<ticket>",
+        "</ticket>",
+        "=",
+        "&",
+        "%",
+        "message",
+        "\"message\":",
+    ];
+
+    const CONTENT_TYPES: &[&str] = &[
+        "",
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/xml",
+        "text/xml",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data",
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            // Floats that print exactly (serde_json reads others to the nearest, not the same).
+            (-4000i32..4000).prop_map(|i| Value::from(f64::from(i) / 8.0)),
+            fuzz::text_from(TOKENS, 6).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(fuzz::text_from(TOKENS, 3), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn request(ctype: &str, body: Vec<u8>) -> Request {
+        Request {
+            content_type: (!ctype.is_empty()).then(|| ctype.to_owned()),
+            body,
+            ..Request::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("body", 384))]
+
+        #[test]
+        fn any_body_parses_or_is_a_client_error(
+            ctype in proptest::sample::select(CONTENT_TYPES),
+            body in fuzz::bytes_from(TOKENS, 24),
+        ) {
+            let req = request(ctype, body);
+            for result in [parse(&req), parse_as(&req, Format::Json), parse_as(&req, Format::Xml)] {
+                if let Err(e) = result {
+                    prop_assert!((400..500).contains(&e.status()), "{:?}", req);
+                }
+            }
+        }
+
+        #[test]
+        fn json_objects_read_back_and_fields_never_panic(value in json_value()) {
+            let body = serde_json::to_vec(&value).unwrap();
+            match (parse(&request("application/json", body)), &value) {
+                (Ok(fields), Value::Object(map)) => prop_assert_eq!(&fields, map),
+                (Ok(_), other) => prop_assert!(false, "not an object but read: {}", other),
+                (Err(e), _) => prop_assert_eq!(e.status(), 400),
+            }
+            if let Value::Object(map) = &value {
+                for name in map.keys() {
+                    let _ = (ident(map, name), text(map, name), flag(map, name));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deeply_nested_json_is_a_400_not_a_stack_overflow() {
+        for body in [
+            "[".repeat(100_000),
+            format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000)),
+            "{\"a\":".repeat(100_000),
+        ] {
+            let e = parse(&request("application/json", body.into_bytes())).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_json"));
+        }
+    }
+
+    #[test]
+    fn corpus_bodies_parse_or_are_client_errors() {
+        for body in fuzz::corpus("body") {
+            for ctype in CONTENT_TYPES {
+                let req = request(ctype, body.clone());
+                for result in [
+                    parse(&req),
+                    parse_as(&req, Format::Json),
+                    parse_as(&req, Format::Xml),
+                ] {
+                    if let Err(e) = result {
+                        assert!((400..500).contains(&e.status()), "{ctype}: {body:?}");
+                    }
+                }
+            }
+        }
     }
 }

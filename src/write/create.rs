@@ -60,15 +60,18 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
     let raw = required(fields, "message")?;
     if fields.get("format").is_some_and(|v| !v.is_null()) {
         let format = format_field(fields, "format")?;
-        let html = markdown::render(&raw, format);
         return Ok(match format {
             BodyFormat::Text => (raw, "text"),
-            _ => (html, "html"),
+            _ => (
+                markdown::render(&raw, format).map_err(|e| e.for_field("message"))?,
+                "html",
+            ),
         });
     }
+    // `get`, not `[..5]`: the 5th byte of "Grüße" or "Привет" is inside a character.
     if raw
         .get(..5)
-        .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
     {
         let (mime, data) = uploads::decode_data_uri(&raw).ok_or_else(|| {
             ApiError::invalid_field(
@@ -81,7 +84,10 @@ pub fn message(fields: &Fields) -> Result<(String, &'static str)> {
             ApiError::invalid_field("invalid_message", "message", "message is not UTF-8 text")
         })?;
         return Ok(if mime == "text/html" {
-            (markdown::sanitize_html(&text), "html")
+            (
+                markdown::sanitize_html(&text).map_err(|e| e.for_field("message"))?,
+                "html",
+            )
         } else {
             (text, "text")
         });
@@ -289,6 +295,32 @@ mod tests {
         );
     }
 
+    /// Finding 1 of issue 8: a message whose 5th byte is inside a character was sliced there.
+    #[test]
+    fn messages_whose_fifth_byte_is_inside_a_character_are_plain_text() {
+        for text in [
+            "Grüße, der Drucker im 2. Stock ist defekt.",
+            "Принтер не работает",
+            "你好，请帮忙",
+            "Hi 😀 the printer is on fire",
+            "dat😀a:",
+            "dataé:x",
+            "😀",
+            "ü",
+        ] {
+            assert!(!text.is_char_boundary(5) || text.len() < 5, "{text}");
+            let body = serde_json::json!({ "message": text });
+            let got = message(body.as_object().unwrap()).unwrap();
+            assert_eq!(got, (text.to_owned(), "text"), "{text}");
+        }
+        // A data: URI with non-Latin text is still decoded.
+        let got = message(&fields(
+            r#"{"message":"data:text/plain;charset=utf-8,Gr%C3%BC%C3%9Fe"}"#,
+        ))
+        .unwrap();
+        assert_eq!(got, ("Grüße".to_owned(), "text"));
+    }
+
     #[test]
     fn email_addresses_are_checked() {
         for ok in ["a@b.co", "first.last+tag@example.org"] {
@@ -296,6 +328,61 @@ mod tests {
         }
         for bad in ["", "a", "a@b", "@b.co", "a@.co", "a b@c.de", "a@b.co."] {
             assert!(!email_ok(bad), "{bad}");
+        }
+    }
+}
+
+/// Generated create messages (issue 8): any text, with or without `format`, is stored or is a
+/// 400 naming `message`; without `format` and `data:`, text is stored as sent.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "data:",
+        "DATA:",
+        "data:text/html,",
+        ";base64,",
+        "<div>",
+        ">",
+        "- ",
+        "*",
+        "&amp;",
+        "%C3%BC",
+        " ",
+        "\n",
+    ];
+
+    proptest! {
+        #![proptest_config(fuzz::config("create-message", 256))]
+
+        #[test]
+        fn any_message_is_stored_or_refused_naming_it(
+            text in fuzz::text_from(TOKENS, 16),
+            format in proptest::option::of(proptest::sample::select(&["markdown", "html", "text", "rtf"][..])),
+        ) {
+            let mut fields = Fields::new();
+            fields.insert("message".into(), text.clone().into());
+            if let Some(f) = format {
+                fields.insert("format".into(), f.into());
+            }
+            match message(&fields) {
+                Ok((_, kind)) => prop_assert!(kind == "html" || kind == "text"),
+                Err(e) => {
+                    prop_assert_eq!(e.status(), 400);
+                    prop_assert!(matches!(e.field(), Some("message" | "format")), "{:?}", e);
+                }
+            }
+            // NUL and a leading BOM are dropped before anything else (markdown::clean_text).
+            let cleaned = crate::markdown::clean_text(&text).trim().to_owned();
+            let plain = format.is_none()
+                && !cleaned.is_empty()
+                && !cleaned.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("data:"));
+            if plain {
+                prop_assert_eq!(message(&fields).unwrap(), (cleaned, "text"));
+            }
         }
     }
 }

@@ -6,12 +6,13 @@
 //! closed ticket, so a `statusId` the ticket had before still matters): the write adapter skips
 //! each step that changes nothing on the ticket as it is when the step runs.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::Value;
 
 use super::body::{self, Fields};
 use super::resolve::{self, Current};
 use super::Cmd;
+use crate::dates;
 use crate::error::{ApiError, Result};
 use crate::markdown::{self, BodyFormat};
 use crate::sql::{Store, Tables};
@@ -104,9 +105,26 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
-    const OUT: &str = "%Y-%m-%d %H:%M:%S";
+    let bad = || {
+        ApiError::invalid_field(
+            "invalid_date",
+            "dueDate",
+            "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")",
+        )
+    };
+    // A date and time as sent, and as stored (`utc`: converted from the offset sent).
+    let checked = |local: NaiveDateTime, stored: NaiveDateTime, utc: bool| {
+        if dates::year_in_range(&local) && dates::year_in_range(&stored) {
+            Ok(Some((stored.format("%Y-%m-%d %H:%M:%S").to_string(), utc)))
+        } else {
+            Err(bad())
+        }
+    };
+    if !dates::has_four_digit_year(raw) {
+        return Err(bad());
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+        return checked(dt.naive_local(), dt.naive_utc(), true);
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -115,7 +133,7 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(raw, f) {
-            return Ok(Some((dt.format(OUT).to_string(), false)));
+            return checked(dt, dt, false);
         }
     }
     for f in [
@@ -124,17 +142,14 @@ pub fn due_date(raw: Option<&str>) -> Result<Option<(String, bool)>> {
         "%Y-%m-%d %H:%M:%S%:z",
     ] {
         if let Ok(dt) = DateTime::parse_from_str(raw, f) {
-            return Ok(Some((dt.naive_utc().format(OUT).to_string(), true)));
+            return checked(dt.naive_local(), dt.naive_utc(), true);
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(Some((format!("{} 00:00:00", d.format("%Y-%m-%d")), false)));
+        let midnight = d.and_time(NaiveTime::MIN);
+        return checked(midnight, midnight, false);
     }
-    Err(ApiError::invalid_field(
-        "invalid_date",
-        "dueDate",
-        "Invalid date format for dueDate. Expected ISO 8601 format (e.g., \"2025-01-31\" or \"2025-01-31T17:30:00\")",
-    ))
+    Err(bad())
 }
 
 /// `priority` (or the original's `priorityId`) resolved to a priority id; `None` when absent.
@@ -200,7 +215,10 @@ fn message(
     Ok(Some(match format_field(fields, format_name)? {
         // NUL and a leading BOM go as in every other format and field (markdown::clean_text).
         BodyFormat::Text => (markdown::clean_text(&text).into_owned(), "text"),
-        format => (markdown::render(&text, format), "html"),
+        format => (
+            markdown::render(&text, format).map_err(|e| e.for_field(name))?,
+            "html",
+        ),
     }))
 }
 
@@ -418,11 +436,26 @@ mod tests {
         );
         assert_eq!(due_date(None).unwrap(), None);
         assert_eq!(due_date(Some("  ")).unwrap(), None);
+        assert_eq!(ok("1970-01-01"), ("1970-01-01 00:00:00".into(), false));
+        assert_eq!(
+            ok("9999-12-31T23:59:59"),
+            ("9999-12-31 23:59:59".into(), false)
+        );
         for bad in [
             "tomorrow",
             "2025-02-30",
             "31.01.2025",
             "2025-01-31T25:00:00",
+            // Finding 4 of issue 8: these were stored as the zero date.
+            "-2030-01-01",
+            "+10000-01-01",
+            "10000-01-01",
+            "0000-01-01",
+            "1969-12-31T23:59:59",
+            "+2025-01-31",
+            // In range as sent, out of range once converted to UTC.
+            "9999-12-31T23:00:00-02:00",
+            "1970-01-01T00:30:00+01:00",
         ] {
             let e = due_date(Some(bad)).unwrap_err();
             assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{bad}");
@@ -435,7 +468,9 @@ mod tests {
         let docs = include_str!("../../docs/write-commands.md");
         let mut last = 0;
         for name in ORDER {
-            let at = docs[last..]
+            let at = docs
+                .get(last..)
+                .unwrap_or_default()
                 .find(&format!("| `{name}` |"))
                 .unwrap_or_else(|| {
                     panic!("docs/write-commands.md lists `{name}` after the one before")
@@ -458,5 +493,81 @@ mod tests {
             "Invalid format. Allowed: markdown, html, text"
         );
         assert_eq!(format_field(&f, "d").unwrap_err().status(), 400);
+    }
+}
+
+/// Generated dates (issue 8): any text is a date in 1970-9999 or a 400 naming `dueDate`.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "2025", "-", "+", "01", "31", "T", " ", ":", "00", "Z", "+01:00", "-0200", ".5", "0000",
+        "1969", "1970", "9999", "10000", "-2030", "+10000", "12", "24", "60", "٢٠٢٥",
+    ];
+
+    /// `YYYY-MM-DD HH:MM:SS` with a year in range.
+    fn stored_ok(s: &str) -> bool {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .is_ok_and(|d| dates::year_in_range(&d) && s.len() == 19)
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("dates", 512))]
+
+        #[test]
+        fn any_text_is_a_sane_date_or_a_400_naming_due_date(raw in fuzz::text_from(TOKENS, 8)) {
+            match due_date(Some(&raw)) {
+                Ok(Some((stored, _))) => prop_assert!(stored_ok(&stored), "{:?} -> {}", raw, stored),
+                Ok(None) => prop_assert!(raw.trim().is_empty()),
+                Err(e) => prop_assert_eq!((e.status(), e.field()), (400, Some("dueDate"))),
+            }
+        }
+
+        #[test]
+        fn every_date_in_range_is_read_exactly(
+            y in dates::MIN_YEAR..=dates::MAX_YEAR, m in 1u32..=12, d in 1u32..=28,
+            h in 0u32..24, mi in 0u32..60, s in 0u32..60,
+        ) {
+            let date = format!("{y:04}-{m:02}-{d:02}");
+            let time = format!("{h:02}:{mi:02}:{s:02}");
+            prop_assert_eq!(due_date(Some(&date)).unwrap(), Some((format!("{date} 00:00:00"), false)));
+            for sep in ["T", " "] {
+                prop_assert_eq!(
+                    due_date(Some(&format!("{date}{sep}{time}"))).unwrap(),
+                    Some((format!("{date} {time}"), false))
+                );
+            }
+        }
+
+        #[test]
+        fn years_out_of_range_are_refused(
+            y in prop_oneof![-300_000i32..dates::MIN_YEAR, (dates::MAX_YEAR + 1)..300_000],
+            sign in proptest::sample::select(&["", "+", "-"][..]),
+            time in proptest::sample::select(&["", "T10:00", " 10:00:00", "T10:00:00Z", "T10:00:00+02:00"][..]),
+        ) {
+            let raw = format!("{sign}{:04}-06-15{time}", y.unsigned_abs());
+            let year_ok = sign != "-" && (dates::MIN_YEAR..=dates::MAX_YEAR).contains(&y.abs());
+            if !year_ok {
+                let e = due_date(Some(&raw)).unwrap_err();
+                prop_assert_eq!((e.status(), e.field()), (400, Some("dueDate")), "{}", raw);
+            }
+        }
+    }
+
+    #[test]
+    fn corpus_dates_are_sane_or_refused() {
+        for raw in fuzz::corpus_text("dates") {
+            match due_date(Some(&raw)) {
+                Ok(Some((stored, _))) => assert!(stored_ok(&stored), "{raw:?} -> {stored}"),
+                Ok(None) => assert!(raw.trim().is_empty()),
+                Err(e) => assert_eq!(e.field(), Some("dueDate"), "{raw:?}"),
+            }
+            if let Ok(stored) = crate::stats::parse_datetime("since", &raw) {
+                assert!(stored_ok(&stored), "{raw:?} -> {stored}");
+            }
+        }
     }
 }

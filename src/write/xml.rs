@@ -23,13 +23,22 @@ fn bad(what: impl std::fmt::Display) -> ApiError {
     ApiError::invalid("invalid_xml", format!("Invalid XML: {what}"))
 }
 
+/// Most nested elements a document may have (`<ticket><attachments><file>` needs three).
+pub const MAX_DEPTH: usize = 16;
+
 fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element> {
     let mut el = Element {
         name: e.local_name().as_ref().to_owned(),
         ..Element::default()
     };
-    for a in e.attributes() {
+    // quick-xml's own duplicate check compares each attribute with all before it (quadratic in
+    // their number); a set does the same in linear time.
+    let mut seen = std::collections::HashSet::new();
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(bad)?;
+        if !seen.insert(a.key.as_ref().to_owned()) {
+            return Err(bad(format!("duplicate attribute {}", a.key.as_ref())));
+        }
         let value = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(bad)?
@@ -50,8 +59,11 @@ fn parse_tree(xml: &str) -> Result<Element> {
         let event = reader.read_event().map_err(bad)?;
         match event {
             Event::Start(e) => {
-                if stack.len() > 16 {
-                    return Err(bad("nested too deeply"));
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ApiError::invalid(
+                        "too_deep",
+                        format!("Invalid XML: nested deeper than {MAX_DEPTH} elements"),
+                    ));
                 }
                 stack.push(element(&e)?);
             }
@@ -210,6 +222,106 @@ mod tests {
             b"\xff\xfe",
         ] {
             assert_eq!(parse(bad).unwrap_err().status(), 400);
+        }
+    }
+}
+
+/// Generated XML (issue 8): no bytes panic; documents of fields read back; depth is capped.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "<",
+        ">",
+        "</",
+        "/>",
+        "<ticket>",
+        "</ticket>",
+        "<message>",
+        "</message>",
+        "<a>",
+        "</a>",
+        "<![CDATA[",
+        "]]>",
+        "&amp;",
+        "&#x1F600;",
+        "&#0;",
+        "&nope;",
+        "<?xml version=\"1.0\"?>",
+        "<!DOCTYPE x>",
+        "<!--",
+        "-->",
+        "=\"",
+        "\"",
+        " a=\"1\"",
+        "<attachments>",
+        "<file name=\"a.txt\">",
+        "</file>",
+        "</attachments>",
+    ];
+
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config("xml", 384))]
+
+        #[test]
+        fn any_bytes_parse_or_are_a_400(raw in fuzz::bytes_from(TOKENS, 24)) {
+            if let Err(e) = parse(&raw) {
+                prop_assert_eq!(e.status(), 400, "{:?}", raw);
+            }
+        }
+
+        #[test]
+        fn fields_read_back(
+            fields in proptest::collection::btree_map(
+                "[a-z][a-zA-Z]{0,8}".prop_filter("not a special child", |n| n != "attachments" && n != "message"),
+                fuzz::text_from(&["a", " ", "&", "<", "]]>"], 6)
+                    // XML 1.0 cannot carry most control characters (a 400) and reads a
+                    // carriage return as a line feed.
+                    .prop_filter("XML characters", |t| !t.chars().any(|c| c.is_control() && !"\t\n".contains(c)) && !t.contains(['\u{fffe}', '\u{ffff}'])),
+                1..6,
+            )
+        ) {
+            let doc = format!(
+                "<ticket>{}</ticket>",
+                fields.iter().map(|(k, v)| format!("<{k}>{}</{k}>", escape(v))).collect::<String>()
+            );
+            let got = parse(doc.as_bytes());
+            let got = got.map_err(|e| e.message());
+            let got = got.as_ref().map(|f| f.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect::<Vec<_>>());
+            let want: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect();
+            prop_assert_eq!(got, Ok(want), "{}", doc);
+        }
+    }
+
+    #[test]
+    fn deep_or_wide_documents_are_refused_or_read_quickly() {
+        let deep = "<a>".repeat(100_000);
+        let e = parse(deep.as_bytes()).unwrap_err();
+        assert_eq!((e.status(), e.code()), (400, "too_deep"));
+        let attrs: String = (0..20_000).map(|i| format!(" a{i}=\"\"")).collect();
+        let wide = format!("<ticket{attrs}><name>x</name></ticket>");
+        let start = std::time::Instant::now();
+        assert_eq!(parse(wide.as_bytes()).unwrap()["name"], "x");
+        assert!(start.elapsed().as_secs() < 2, "{:?}", start.elapsed());
+        let dup = parse(b"<ticket a=\"1\" a=\"2\"><name>x</name></ticket>").unwrap_err();
+        assert_eq!(dup.code(), "invalid_xml");
+    }
+
+    #[test]
+    fn corpus_documents_parse_or_are_a_400() {
+        for raw in fuzz::corpus("xml") {
+            if let Err(e) = parse(&raw) {
+                assert_eq!(e.status(), 400, "{raw:?}");
+            }
         }
     }
 }
