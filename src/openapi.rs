@@ -317,6 +317,12 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             error_response("The file lives in a storage backend the extension cannot read"),
         );
     }
+    if route.action == Action::Search {
+        responses.insert(
+            "501".into(),
+            error_response("mode=fulltext on a helpdesk without osTicket's search index table"),
+        );
+    }
     if route.action.is_write() {
         responses.insert(
             "409".into(),

@@ -97,7 +97,8 @@ final class Contract
             preg_match('~^(/api/tickets-[a-z-]+\.php)~', $path, $m) === 1 => $m[1],
             str_starts_with($path, '/api/tickets/') => '/api/tickets/',
             str_starts_with($path, '/api/wildcard/') => '/api/wildcard/tickets.',
-            preg_match('~^/api/tickets\.[a-z]+$~', $path) === 1 => '/api/tickets.',
+            // `.email` is osTicket core's own create route, not documented here.
+            preg_match('~^/api/tickets\.(?!email$)[a-z]+$~', $path) === 1 => '/api/tickets.',
             default => null,
         };
         if ($prefix === null) {
