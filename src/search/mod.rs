@@ -17,6 +17,9 @@
 //! Queries: the name lookups the request needs (each one small), one page of ids, at most one
 //! (bounded) count, one detail query for the page. This module must not import `ext_php_rs` or `mysql`.
 
+pub mod index;
+pub mod plan;
+
 use std::sync::Arc;
 
 use crate::error::{ApiError, Result};
@@ -43,6 +46,21 @@ pub enum Sort {
     Updated,
     /// `number` (ascending)
     Number,
+    /// `relevance` (best first): full-text search on the index; otherwise as `created`.
+    Relevance,
+}
+
+/// The text of a `query` search and where its condition sits in [`Search::conds`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    /// The text searched for.
+    pub query: String,
+    /// `mode=fulltext`.
+    pub fulltext: bool,
+    /// Index of its condition in `conds`.
+    pub cond: usize,
+    /// Its parameters in `params`.
+    pub params: std::ops::Range<usize>,
 }
 
 /// The validated request.
@@ -67,6 +85,8 @@ pub struct Search {
     /// A `query` condition: counting its matches means reading every subject (or the search
     /// index), so without `count=exact` the total is only given when the page shows it.
     pub has_text: bool,
+    /// The `query` text, for the search index.
+    pub text: Option<Text>,
 }
 
 /// A page of results with the total number of matches.
@@ -176,6 +196,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         offset: 0,
         exact_count: false,
         has_text: false,
+        text: None,
     };
     let mut order: Option<bool> = None;
     let mut fulltext = false;
@@ -216,11 +237,12 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     "created" => Sort::Created,
                     "updated" => Sort::Updated,
                     "number" => Sort::Number,
+                    "relevance" => Sort::Relevance,
                     _ => {
                         return Err(ApiError::invalid_field(
                             "invalid_sort",
                             "sort",
-                            "Invalid sort: use created, updated or number",
+                            "Invalid sort: use created, updated, number or relevance",
                         ))
                     }
                 }
@@ -360,6 +382,12 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
     }
     if let Some(text) = text {
         s.has_text = true;
+        s.text = Some(Text {
+            query: text.clone(),
+            fulltext,
+            cond: s.conds.len(),
+            params: s.params.len()..s.params.len() + 2,
+        });
         if fulltext {
             let exists = store.first(&Query::new(
                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
@@ -412,6 +440,14 @@ impl Search {
         sql
     }
 
+    /// The ids of every match, unordered.
+    pub fn ids_query(&self, tables: &Tables) -> Query {
+        Query::new(
+            format!("SELECT t.ticket_id {}", self.sql_tail(tables)),
+            self.params.clone(),
+        )
+    }
+
     /// The ids of the page, in order, and one more when there is one (to know about a next page).
     pub fn page_query(&self, tables: &Tables) -> Query {
         let dir = if self.ascending { "ASC" } else { "DESC" };
@@ -419,6 +455,7 @@ impl Search {
             Sort::Created => "t.created",
             Sort::Updated => "t.updated",
             Sort::Number => "t.number",
+            Sort::Relevance => "t.created",
         };
         let mut params = self.params.clone();
         params.push(Param::UInt(self.limit + 1));
@@ -437,6 +474,7 @@ impl Search {
             Sort::Created => "t.created",
             Sort::Updated => "t.updated",
             Sort::Number => "t.number",
+            Sort::Relevance => "t.created",
         }
     }
 
@@ -597,7 +635,7 @@ pub fn item(r: &Row) -> Node {
         .with("isAnswered", r.int(22) != 0)
 }
 
-/// Runs a search.
+/// Runs a search (SQL only; see [`search_indexed`]).
 pub fn search(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Page> {
     search_with(store, tables, query, QUIET_SECONDS)
 }
@@ -609,9 +647,43 @@ pub fn search_with(
     query: &[(String, String)],
     quiet_seconds: i64,
 ) -> Result<Page> {
+    search_indexed(store, tables, None, query, quiet_seconds)
+}
+
+/// Runs a search, a `query` one through the search index in `index` when it can answer
+/// ([`plan`]), else through SQL; both give the same tickets in the same order.
+pub fn search_indexed(
+    store: &mut dyn Store,
+    tables: &Tables,
+    index: Option<&std::path::Path>,
+    query: &[(String, String)],
+    quiet_seconds: i64,
+) -> Result<Page> {
     let s = parse(store, tables, query)?;
+    match plan::plan(store, tables, index, &s)? {
+        plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text),
+        plan::Plan::Ids(narrowed) => run(store, tables, &narrowed, quiet_seconds, true),
+        plan::Plan::Empty => Ok(Page {
+            items: Node::List(Vec::new()),
+            total: Some(0),
+            has_next: false,
+            limit: s.limit,
+            offset: s.offset,
+        }),
+        plan::Plan::Ranked(ranked) => plan::ranked_page(store, tables, &s, ranked),
+    }
+}
+
+/// Runs a search through SQL; a `query` search is counted only when `count_text`.
+fn run(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    quiet_seconds: i64,
+    count_text: bool,
+) -> Result<Page> {
     let page = match s.offset {
-        o if o >= CHECKPOINT_STEP => match checkpoint(store, tables, &s, quiet_seconds)? {
+        o if o >= CHECKPOINT_STEP => match checkpoint(store, tables, s, quiet_seconds)? {
             Some((key, id, position)) => s.page_query_after(tables, &key, id, o - position - 1),
             None => s.page_query(tables),
         },
@@ -627,7 +699,7 @@ pub fn search_with(
     ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
     let total = match known {
         Some(n) => Some(n),
-        None if s.has_text && !s.exact_count => None,
+        None if s.has_text && !s.exact_count && !count_text => None,
         None => {
             let n = store
                 .first(&s.count_query(tables))?
@@ -636,22 +708,27 @@ pub fn search_with(
             (s.exact_count || n <= COUNT_CAP).then_some(n)
         }
     };
-    let mut items = Vec::with_capacity(ids.len());
-    if !ids.is_empty() {
-        let rows = store.rows(&details_query(tables, &ids))?;
-        for id in &ids {
-            if let Some(r) = rows.iter().find(|r| r.int(0) == *id) {
-                items.push(item(r));
-            }
-        }
-    }
     Ok(Page {
-        items: Node::List(items),
+        items: Node::List(items(store, tables, &ids)?),
         total,
         has_next,
         limit: s.limit,
         offset: s.offset,
     })
+}
+
+/// The list items of tickets `ids`, in that order.
+fn items(store: &mut dyn Store, tables: &Tables, ids: &[i64]) -> Result<Vec<Node>> {
+    let mut items = Vec::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let rows = store.rows(&details_query(tables, ids))?;
+        for id in ids {
+            if let Some(r) = rows.iter().find(|r| r.int(0) == *id) {
+                items.push(item(r));
+            }
+        }
+    }
+    Ok(items)
 }
 
 /// Distance between two checkpoints of a deep page.
@@ -786,6 +863,7 @@ mod tests {
             offset: 40,
             exact_count: false,
             has_text: false,
+            text: None,
         };
         let q = s.page_query(&Tables::new("ost_").unwrap());
         assert_eq!(
@@ -825,6 +903,7 @@ mod tests {
             offset: 40,
             exact_count: false,
             has_text: false,
+            text: None,
         };
         assert_eq!(s.total_from_page(7), Some(47));
         assert_eq!(s.total_from_page(20), Some(60));

@@ -1,0 +1,106 @@
+//! Thread entry bodies as plain text for the full-text index: tags dropped (with the content of
+//! `script` and `style`), block ends become spaces, character references decoded.
+//! This module must not import `ext_php_rs`, `mysql` or `tantivy`.
+
+/// The text of a body stored with `format` (`html` or `text`).
+pub fn body_text(body: &str, format: &str) -> String {
+    if format.eq_ignore_ascii_case("html") {
+        html_to_text(body)
+    } else {
+        body.to_owned()
+    }
+}
+
+/// The text content of an HTML fragment.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with('<') {
+            let (tag, end) = match tail.find('>') {
+                Some(e) => (&tail[1..e], e + 1),
+                None => (&tail[1..], tail.len()),
+            };
+            let tag = tag.trim_start_matches('/');
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            out.push(' ');
+            rest = &tail[end..];
+            if (name == "script" || name == "style") && !tail[1..].starts_with('/') {
+                let close = format!("</{name}");
+                rest = match rest.to_ascii_lowercase().find(&close) {
+                    Some(j) => &rest[j..],
+                    None => "",
+                };
+            }
+        } else {
+            let end = tail
+                .char_indices()
+                .take(12)
+                .find(|&(_, c)| c == ';')
+                .map(|(j, _)| j);
+            match end.and_then(|j| entity(&tail[1..j]).map(|c| (j, c))) {
+                Some((j, c)) => {
+                    out.push(c);
+                    rest = &tail[j + 1..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &tail[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let n = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(n);
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_go_and_entities_are_decoded() {
+        assert_eq!(
+            html_to_text("<p>Drucker&nbsp;im <b>3.</b> Stock&#8212;&amp;</p>").trim(),
+            "Drucker im  3.  Stock—&"
+        );
+        assert_eq!(
+            html_to_text("a<style>p{x}</style>b<SCRIPT>x()</script>c").replace(' ', ""),
+            "abc"
+        );
+        assert_eq!(
+            html_to_text("Fish & chips &unknown; 日本"),
+            "Fish & chips &unknown; 日本"
+        );
+        assert_eq!(html_to_text("<br>😀<br/>"), " 😀 ");
+        assert_eq!(html_to_text("unterminated <b"), "unterminated  ");
+        assert_eq!(html_to_text("<日"), " ");
+        assert_eq!(html_to_text("&#xZZ; &#99999999; &"), "&#xZZ; &#99999999; &");
+        assert_eq!(body_text("<b>x</b>", "text"), "<b>x</b>");
+    }
+}
