@@ -61,6 +61,9 @@ pub struct Text {
     pub cond: usize,
     /// Its parameters in `params`.
     pub params: std::ops::Range<usize>,
+    /// A full-text search on a helpdesk without osTicket's `_search` table: only the search
+    /// index can answer it.
+    pub sql_unavailable: bool,
 }
 
 /// The validated request.
@@ -387,16 +390,16 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
             fulltext,
             cond: s.conds.len(),
             params: s.params.len()..s.params.len() + 2,
+            sql_unavailable: false,
         });
         if fulltext {
             let exists = store.first(&Query::new(
                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
                 vec![Param::from(tables.raw("_search"))],
             ))?;
-            if exists.is_none() {
-                return Err(ApiError::NotImplemented(
-                    "Full-text search needs osTicket's search index, which this helpdesk does not have".into(),
-                ));
+            if let (None, Some(t)) = (exists, s.text.as_mut()) {
+                // Only an error when the search index cannot answer either.
+                t.sql_unavailable = true;
             }
             s.conds.push(format!(
                 // The UNION sits in a derived table: MariaDB then runs each MATCH once instead
@@ -414,7 +417,15 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
             s.params.push(Param::Str(text));
         } else {
             s.needs_cdata = true;
-            s.conds.push("(cd.subject LIKE ? OR t.number = ?)".into());
+            // A text beyond the BMP (emoji) cannot be compared with a utf8mb3 column as it is
+            // (MariaDB: "Illegal mix of collations"); converted, it compares as utf8mb4 does.
+            s.conds
+                .push(if text.chars().any(|c| u32::from(c) > 0xFFFF) {
+                    let (subject, number) = astral_safe(store, tables)?;
+                    format!("({subject} LIKE ? OR {number} = ?)")
+                } else {
+                    "(cd.subject LIKE ? OR t.number = ?)".into()
+                });
             s.params
                 .push(Param::Str(format!("%{}%", like_escape(&text))));
             s.params.push(Param::Str(text));
@@ -422,6 +433,38 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
     }
     s.ascending = order.unwrap_or(s.sort == Sort::Number);
     Ok(s)
+}
+
+/// `cd.subject` and `t.number` as expressions that compare with a text beyond the BMP: as they
+/// are in utf8mb4 columns, else converted to utf8mb4 under their collation's utf8mb4 form.
+fn astral_safe(store: &mut dyn Store, tables: &Tables) -> Result<(String, String)> {
+    let rows = store.rows(&Query::new(
+        "SELECT TABLE_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND ((TABLE_NAME = ? AND COLUMN_NAME = 'subject') \
+         OR (TABLE_NAME = ? AND COLUMN_NAME = 'number'))",
+        vec![
+            Param::from(tables.raw("ticket__cdata")),
+            Param::from(tables.raw("ticket")),
+        ],
+    ))?;
+    let expr = |table: &str, col: &str| {
+        let collation = rows
+            .iter()
+            .find(|r| r.text(0) == tables.raw(table))
+            .map(|r| r.text(1))
+            .unwrap_or_default();
+        if collation.starts_with("utf8mb4_") {
+            return col.to_owned();
+        }
+        match index::fold::comparison_collation(&collation) {
+            Some(c) => format!("CONVERT({col} USING utf8mb4) COLLATE {c}"),
+            None => format!("CONVERT({col} USING utf8mb4)"),
+        }
+    };
+    Ok((
+        expr("ticket__cdata", "cd.subject"),
+        expr("ticket", "t.number"),
+    ))
 }
 
 impl Search {
@@ -661,6 +704,12 @@ pub fn search_indexed(
 ) -> Result<Page> {
     let s = parse(store, tables, query)?;
     match plan::plan(store, tables, index, &s)? {
+        plan::Plan::Sql { .. } if s.text.as_ref().is_some_and(|t| t.sql_unavailable) => {
+            Err(ApiError::NotImplemented(
+                "Full-text search needs osTicket's search index, which this helpdesk does not have"
+                    .into(),
+            ))
+        }
         plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text),
         plan::Plan::Ids(narrowed) => run(store, tables, &narrowed, quiet_seconds, true),
         plan::Plan::Empty => Ok(Page {

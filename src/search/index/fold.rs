@@ -7,9 +7,10 @@
 //! `WEIGHT_STRING` of every BMP character (one query of 65,536 rows when the index is built, kept
 //! in the index directory). Two characters LIKE compares as equal have the same weight, hence the
 //! same key, hence the same trigrams: the index never loses a match. Characters without weight
-//! (ignorable) are dropped on both sides. Collations where characters beyond the BMP weigh
-//! differently (`utf8mb4_unicode_ci`, `_bin`) are not folded here; there `query` answers
-//! through SQL. This module must not import `ext_php_rs`, `mysql` or `tantivy`.
+//! (ignorable) are dropped on both sides. This holds for `general_ci` and MariaDB's `unicode_ci`
+//! (both weigh every character beyond the BMP as U+FFFD; tested against SQL on generated data);
+//! collations where those characters weigh differently (`_bin`, newer UCA versions) are not
+//! folded: there `query` answers through SQL. This module must not import `ext_php_rs`, `mysql` or `tantivy`.
 
 use crate::sql::{Param, Query, Row, Tables};
 
@@ -55,14 +56,23 @@ pub fn comparison_collation(column: &str) -> Option<String> {
 pub fn weights_query(collation: &str) -> Query {
     let astral = ASTRAL_SAMPLES
         .iter()
-        .map(|n| format!("SELECT {n}"))
+        .map(|n| format!("SELECT {n} AS n"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    // 16^4 numbers from four joined digit tables (a recursive CTE stops at MariaDB's
+    // max_recursive_iterations, 1,000 by default).
+    let hex = (0..16)
+        .map(|d| format!("SELECT {d} AS d"))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     Query::new(
         format!(
-            "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < 65535) \
-             SELECT c.n, HEX(WEIGHT_STRING(CONVERT(CHAR(c.n USING utf32) USING utf8mb4) COLLATE {collation})) \
-             FROM (SELECT n FROM seq WHERE n NOT BETWEEN 55296 AND 57343 UNION ALL {astral}) c"
+            "SELECT c.n, HEX(WEIGHT_STRING(CONVERT(CHAR(c.n USING utf32) USING utf8mb4) COLLATE {collation})) \
+             FROM (SELECT a.d + 16 * b.d + 256 * e.d + 4096 * f.d AS n \
+             FROM ({hex}) a, ({hex}) b, ({hex}) e, ({hex}) f) c \
+             WHERE c.n NOT BETWEEN 55296 AND 57343 UNION ALL \
+             SELECT s.n, HEX(WEIGHT_STRING(CONVERT(CHAR(s.n USING utf32) USING utf8mb4) COLLATE {collation})) \
+             FROM ({astral}) s"
         ),
         vec![],
     )

@@ -178,14 +178,14 @@ pub fn fulltext(
     let q = BooleanQuery::new(
         parts
             .iter()
-            .filter_map(|(words, prefix)| {
+            .map(|(words, prefix)| {
                 let any: Vec<(Occur, Box<dyn Query>)> = [f.subject, f.body, f.people]
                     .iter()
                     .filter_map(|&field| part_query(field, words, *prefix))
                     .map(|q| (Occur::Should, q))
                     .collect();
                 let q: Box<dyn Query> = Box::new(BooleanQuery::new(any));
-                Some((Occur::Must, q))
+                (Occur::Must, q)
             })
             .collect(),
     );
@@ -195,13 +195,13 @@ pub fn fulltext(
     let mut columns: HashMap<SegmentOrdinal, Column<u64>> = HashMap::new();
     let mut hits = Vec::with_capacity(top.len());
     for (score, addr) in top {
-        if !columns.contains_key(&addr.segment_ord) {
-            let col = snap
-                .searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64("id")?;
-            columns.insert(addr.segment_ord, col);
+        if let std::collections::hash_map::Entry::Vacant(e) = columns.entry(addr.segment_ord) {
+            e.insert(
+                snap.searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .u64("id")?,
+            );
         }
         if let Some(id) = columns
             .get(&addr.segment_ord)

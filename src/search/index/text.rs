@@ -18,10 +18,10 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(i) = rest.find(['<', '&']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with('<') {
-            let (tag, end) = match tail.find('>') {
-                Some(e) => (&tail[1..e], e + 1),
-                None => (&tail[1..], tail.len()),
+        if let Some(inner) = tail.strip_prefix('<') {
+            let (tag, end) = match inner.find('>') {
+                Some(e) => (&inner[..e], e + 2),
+                None => (inner, tail.len()),
             };
             let tag = tag.trim_start_matches('/');
             let name: String = tag
