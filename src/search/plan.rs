@@ -123,8 +123,10 @@ fn plan_index(
     let mut recent = Vec::new();
     if !times.unchanged_since(&snap.payload) {
         if snap.payload.at < times.now {
+            // A catch-up that cannot write (e.g. the directory is not writable for this user)
+            // is logged; the changed tickets then come from SQL below.
             if let Err(why) = writer::catch_up(store, tables, &h, writer::REQUEST_CATCH_UP)? {
-                return Ok(Err(why));
+                index::log_once(&why);
             }
             snap = match h.snapshot() {
                 Ok(snap) => snap,
