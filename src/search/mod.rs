@@ -483,6 +483,21 @@ impl Search {
         sql
     }
 
+    /// [`Search::page_query`] for a search restricted to candidate ids: MariaDB would turn an
+    /// `IN` list of more than 1,000 values into a derived table (three times slower here), so
+    /// that conversion is switched off for this statement (a comment elsewhere); the rows
+    /// before `LIMIT` are counted for `FOUND_ROWS()`.
+    pub fn page_query_counted(&self, tables: &Tables) -> Query {
+        let q = self.page_query(tables);
+        Query::new(
+            format!(
+                "/*M!100318 SET STATEMENT in_predicate_conversion_threshold = 0 FOR */ {}",
+                q.sql.replacen("SELECT ", "SELECT SQL_CALC_FOUND_ROWS ", 1)
+            ),
+            q.params,
+        )
+    }
+
     /// The ids of every match, unordered.
     pub fn ids_query(&self, tables: &Tables) -> Query {
         Query::new(
@@ -710,8 +725,14 @@ pub fn search_indexed(
                     .into(),
             ))
         }
-        plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text),
-        plan::Plan::Ids(narrowed) => run(store, tables, &narrowed, quiet_seconds, true),
+        plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text, false),
+        plan::Plan::Ids(narrowed, capped) => {
+            let mut page = run(store, tables, &narrowed, quiet_seconds, true, true)?;
+            if capped {
+                page.total = None;
+            }
+            Ok(page)
+        }
         plan::Plan::Empty => Ok(Page {
             items: Node::List(Vec::new()),
             total: Some(0),
@@ -723,15 +744,20 @@ pub fn search_indexed(
     }
 }
 
-/// Runs a search through SQL; a `query` search is counted only when `count_text`.
+/// Runs a search through SQL; a `query` search is counted only when `count_text`. `narrowed`:
+/// the search is restricted to candidate ids from the search index (at most 20,000): the page
+/// query sorts every match anyway, so it counts them too (`FOUND_ROWS()`, no second scan).
 fn run(
     store: &mut dyn Store,
     tables: &Tables,
     s: &Search,
     quiet_seconds: i64,
     count_text: bool,
+    narrowed: bool,
 ) -> Result<Page> {
+    let found_rows = narrowed && s.offset < CHECKPOINT_STEP;
     let page = match s.offset {
+        _ if found_rows => s.page_query_counted(tables),
         o if o >= CHECKPOINT_STEP => match checkpoint(store, tables, s, quiet_seconds)? {
             Some((key, id, position)) => s.page_query_after(tables, &key, id, o - position - 1),
             None => s.page_query(tables),
@@ -739,11 +765,28 @@ fn run(
         _ => s.page_query(tables),
     };
     let mut ids: Vec<i64> = store.rows(&page)?.iter().map(|r| r.int(0)).collect();
-    let known = if s.exact_count {
+    let known = if found_rows {
+        store
+            .first(&Query::new("SELECT FOUND_ROWS()", vec![]))?
+            .and_then(|r| u64::try_from(r.int(0)).ok())
+    } else if s.exact_count {
         None
     } else {
         s.total_from_page(ids.len())
     };
+    let known = known.filter(|&n| !found_rows || s.exact_count || n <= COUNT_CAP);
+    if found_rows && known.is_none() {
+        // More than the cap: the capped rule leaves the total out.
+        let has_next = ids.len() as u64 > s.limit;
+        ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
+        return Ok(Page {
+            items: Node::List(items(store, tables, &ids)?),
+            total: None,
+            has_next,
+            limit: s.limit,
+            offset: s.offset,
+        });
+    }
     let has_next = ids.len() as u64 > s.limit;
     ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
     let total = match known {

@@ -50,8 +50,9 @@ pub enum Plan {
         /// Count a `query` search (the index showed its matches are dense).
         count_text: bool,
     },
-    /// SQL restricted to candidate ids.
-    Ids(Search),
+    /// SQL restricted to candidate ids; `true` when they are only the best [`RANKED_CAP`] of
+    /// more full-text matches (then no total is given).
+    Ids(Search, bool),
     /// No ticket can match.
     Empty,
     /// Full-text hits in rank order.
@@ -164,7 +165,7 @@ fn plan_index(
                 verify,
             })
         } else {
-            Plan::Ids(verify)
+            Plan::Ids(verify, matches > RANKED_CAP as u64)
         }));
     }
     let found = match index::query::substring(&snap, &text.query, CANDIDATE_CAP) {
@@ -185,7 +186,7 @@ fn plan_index(
         return Ok(Ok(Plan::Empty));
     }
     let (cond, params) = id_cond(&ids);
-    Ok(Ok(Plan::Ids(restricted(s, cond, params, false))))
+    Ok(Ok(Plan::Ids(restricted(s, cond, params, false), false)))
 }
 
 /// The page of a relevance-sorted full-text search: the hits that pass the filters, in rank

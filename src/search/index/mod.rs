@@ -295,7 +295,7 @@ pub struct Status {
     pub documents: u64,
     /// Time of the last catch-up or build commit (server time).
     pub last_commit: String,
-    /// Tickets changed since then (at most 10,001 are counted).
+    /// Tickets saved after that time or with newer thread entries (at most 10,001 counted).
     pub lag: Option<u64>,
     /// Bytes on disk.
     pub bytes: u64,
@@ -312,6 +312,15 @@ fn dir_bytes(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// `p` with the tickets changed after its commit only (not those of the catch-up's margin).
+fn lagging(p: &Payload) -> Payload {
+    Payload {
+        since: p.at.clone(),
+        entry: p.entry + writer::ENTRY_MARGIN,
+        ..p.clone()
+    }
 }
 
 /// The index's figures.
@@ -366,8 +375,10 @@ pub fn status(store: &mut dyn Store, tables: &Tables, dir: Option<&Path>) -> Res
         }
         Some(p) => {
             st.state = "ready".into();
-            st.lag =
-                Some(writer::changed_ids(store, tables, &p, writer::STATUS_LAG_CAP)?.len() as u64);
+            st.lag = Some(
+                writer::changed_ids(store, tables, &lagging(&p), writer::STATUS_LAG_CAP)?.len()
+                    as u64,
+            );
             st.last_commit = p.at;
         }
     }

@@ -29,7 +29,7 @@ const BUILD_COMMIT_EVERY: u64 = 100_000;
 /// transaction open while the catch-up read may commit a row with an earlier `updated`).
 const MARGIN_SECONDS: u32 = 60;
 /// Thread entries below the last id that are read again, for the same reason.
-const ENTRY_MARGIN: i64 = 50;
+pub(super) const ENTRY_MARGIN: i64 = 50;
 /// Memory of the catch-up's writer (tantivy's minimum is 15 MB).
 const CATCH_UP_MEMORY: usize = 15_000_000;
 /// Memory of the build's writer.
