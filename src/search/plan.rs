@@ -177,7 +177,8 @@ fn plan_index(
         return Ok(Ok(Plan::Sql { count_text: false }));
     };
     if matches > CANDIDATE_CAP as u64 {
-        return Ok(Ok(Plan::Sql { count_text: true }));
+        // Dense: the plain scan in sort order fills the page early; counting would read on.
+        return Ok(Ok(Plan::Sql { count_text: false }));
     }
     ids.extend(recent);
     ids.sort_unstable();
