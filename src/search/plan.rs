@@ -69,7 +69,16 @@ pub fn plan(
     let (Some(dir), Some(_)) = (dir, &s.text) else {
         return Ok(Plan::Sql { count_text: false });
     };
-    match plan_index(store, tables, dir, s)? {
+    // A panic inside the index library (a damaged file it does not check) must not fail the
+    // search either: it is caught here and the search answers through SQL.
+    let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        plan_index(store, tables, dir, s)
+    }))
+    .unwrap_or_else(|_| {
+        index::forget(dir);
+        Ok(Err(Unusable("the index library failed (panic)".into())))
+    });
+    match planned? {
         Ok(plan) => Ok(plan),
         Err(why) => {
             index::log_once(&why);
@@ -123,7 +132,9 @@ fn plan_index(
     };
     let mut recent = Vec::new();
     if !times.unchanged_since(&snap.payload) {
-        if snap.payload.at < times.now {
+        // Where UPDATE_TIME can be trusted, a stale index catches up at once (a full-text search
+        // can only find what the index holds); elsewhere at most once a second.
+        if times.reliable || snap.payload.at < times.now {
             // A catch-up that cannot write (e.g. the directory is not writable for this user)
             // is logged; the changed tickets then come from SQL below.
             if let Err(why) = writer::catch_up(store, tables, &h, writer::REQUEST_CATCH_UP)? {

@@ -122,7 +122,10 @@ final class PermissionGridTest extends HelpdeskTestCase
             'section_permissions', 'api_key_permissions_table', 'section_nginx', 'nginx_snippet', 'section_search',
             'search_index'], array_keys($fields));
         // The search index's figures (none built for the stand-in: "missing"), escaped.
-        $this->assertMatchesRegularExpression('~<th>state</th><td>(missing|ready|disabled)</td>~', $fields['search_index']);
+        $this->assertMatchesRegularExpression(
+            '~<th>state</th><td>(missing|ready|disabled)</td>~',
+            $fields['search_index']
+        );
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
         $this->assertStringContainsString('name="api_key_permissions_grid"', $fields['api_key_permissions_table']);
