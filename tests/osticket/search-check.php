@@ -157,7 +157,12 @@ check('and gone from full text', $ids === [], $ids);
 // The catch-up (as osTicket's cron runs it) and the figures.
 $figures = osticket_api_search_index('catch-up', $config, false);
 hand_over($figures['dir']);
-check('the catch-up leaves no lag', $figures['state'] === 'ready' && $figures['lag'] === '0', $figures);
+// Lag counts tickets saved at or after the commit's second: at most this script's own.
+check(
+    'the catch-up leaves no lag beyond the second of its commit',
+    $figures['state'] === 'ready' && ctype_digit($figures['lag']) && (int) $figures['lag'] <= count($created),
+    $figures
+);
 
 foreach ($created as $id) {
     if (($t = Ticket::lookup($id))) {
