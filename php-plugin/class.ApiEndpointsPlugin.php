@@ -70,6 +70,17 @@ class ApiEndpointsPlugin extends Plugin
         ];
         if (self::$serving['enabled'] && extension_loaded('osticket_api')) {
             Signal::connect('api', [self::class, 'routes']);
+            Signal::connect('cron', [self::class, 'onCron']);
+        }
+    }
+
+    /** osTicket's cron: the search index catches up with every change since its last commit. */
+    public static function onCron()
+    {
+        try {
+            osticket_api_search_index('catch-up', self::runtimeConfig(), false);
+        } catch (Throwable $e) {
+            // No index built, or another process writing it: searches answer through SQL.
         }
         if (extension_loaded('osticket_api')) {
             self::redeployAfterUpgrade();
@@ -195,6 +206,9 @@ class ApiEndpointsPlugin extends Plugin
             'active' => $serving !== null && $serving['enabled'],
             'max_download_bytes' => ($serving['max_download_mb'] ?? 64) * 1048576,
             'actor' => $serving['actor'] ?? '',
+            // The search index directory ('' = default under the temp dir, 'off' = none).
+            'search_index' => defined('OSTICKET_API_SEARCH_INDEX')
+                ? (string) OSTICKET_API_SEARCH_INDEX : (string) getenv('OSTICKET_API_SEARCH_INDEX'),
         ];
     }
 

@@ -83,7 +83,21 @@ class ApiEndpointsConfig extends PluginConfig
             'apache_block' => self::html(self::safely([self::class, 'apache'])),
             'section_nginx' => new SectionBreakField(['label' => 'nginx']),
             'nginx_snippet' => self::html('<pre>' . Format::htmlchars(osticket_api_nginx_snippet()) . '</pre>'),
+            'section_search' => new SectionBreakField(['label' => 'Search index']),
+            'search_index' => self::html(self::safely([self::class, 'searchIndex'])),
         ];
+    }
+
+    /** The search index's figures (built and caught up by search-index.php and cron). */
+    private static function searchIndex(): string
+    {
+        $rows = '';
+        foreach (osticket_api_search_index('status', ApiEndpointsPlugin::runtimeConfig(), false) as $k => $v) {
+            $rows .= '<tr><th>' . Format::htmlchars($k) . '</th><td>' . Format::htmlchars($v) . '</td></tr>';
+        }
+        return '<table class="list">' . $rows . '</table>'
+            . '<p>Build or resume: <code>php include/plugins/' . Format::htmlchars(basename(__DIR__))
+            . '/search-index.php rebuild</code> (as the web server\'s user).</p>';
     }
 
     /**

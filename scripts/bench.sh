@@ -197,6 +197,25 @@ one search-query "$S?query=$(urlenc "$QUERY")"
 add_mix "tickets-search query=$QUERY" search-query 1
 one search-fulltext "$S?query=$(urlenc "$QUERY")&mode=fulltext"
 add_mix "tickets-search query=$QUERY mode=fulltext" search-fulltext 1
+# The search cases of issue 11: no match, a few matches, one ticket's full subject, a number, several
+# words, full text by relevance, and a filter with an ascending sort.
+one search-nomatch "$S?query=zzqqxxnomatch"
+add_mix "tickets-search query=zzqqxxnomatch" search-nomatch 1
+one search-rare "$S?query=$(urlenc 'Network request #99')"
+add_mix "tickets-search query=Network request #99" search-rare 1
+if [ -n "$DB" ]; then
+  qdb -e "SELECT cd.subject FROM ${P}ticket__cdata cd JOIN (SELECT FLOOR(MAX(ticket_id) / 2) AS m
+      FROM ${P}ticket) x ON cd.ticket_id >= x.m ORDER BY cd.ticket_id LIMIT 1" >"$WORK/subject.txt"
+  qdb -e "SELECT number FROM ${P}ticket ORDER BY RAND() LIMIT 200" |
+    sed "s|.*|$S?query=&|" >"$WORK/search-number.paths"
+  one search-subject "$S?query=$(urlenc "$(head -n 1 "$WORK/subject.txt")")"
+  add_mix "tickets-search query=<one ticket's full subject>" search-subject 1
+  add_mix "tickets-search query=<random ticket number>" search-number 1
+fi
+one search-words "$S?query=$(urlenc "$QUERY network")&mode=fulltext&sort=relevance"
+add_mix "tickets-search query=$QUERY network mode=fulltext sort=relevance" search-words 1
+one search-open-asc "$S?state=open&sort=updated&order=asc"
+add_mix "tickets-search state=open sort=updated order=asc" search-open-asc 1
 
 # ---- measuring -------------------------------------------------------------------------------------
 

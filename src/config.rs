@@ -87,6 +87,8 @@ pub struct Config {
     pub actor: String,
     /// Limits and types for attachments of writes.
     pub upload_policy: crate::uploads::Policy,
+    /// Directory of the search index (`None`: search answers through SQL only).
+    pub search_index: Option<std::path::PathBuf>,
 }
 
 /// Default cap of the attachment download endpoint (its JSON body is about 4/3 of this).
@@ -118,6 +120,7 @@ impl Config {
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             actor: String::new(),
             upload_policy: crate::uploads::Policy::default(),
+            search_index: None,
         })
     }
 }

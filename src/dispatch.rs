@@ -223,7 +223,13 @@ fn read(
         )),
         Action::Search => {
             let query = req.query()?;
-            let page = search::search(store, &cfg.tables, &query)?;
+            let page = search::search_indexed(
+                store,
+                &cfg.tables,
+                cfg.search_index.as_deref(),
+                &query,
+                search::QUIET_SECONDS,
+            )?;
             let mut resp = Response::ok(&page.items, matched.format);
             if let Some(total) = page.total {
                 resp.headers.push(("X-Total-Count", total.to_string()));

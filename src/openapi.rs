@@ -198,7 +198,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
     }
     let query_params: &[(&str, &str)] = match route.action {
         Action::Search => &[
-            ("query", "Text in the subject, or an exact ticket number (with mode=fulltext: subjects and thread bodies through osTicket's search index)"),
+            ("query", "Text in the subject (case- and accent-insensitive, as the database compares), or an exact ticket number; with mode=fulltext: words, \"phrases\" and prefix* in subjects, thread entries, user names and e-mails (the extension's search index; without it osTicket's)"),
             ("mode", "subject (default) or fulltext"),
             ("status", "Status id or name"),
             ("state", "open, closed, archived or deleted"),
@@ -214,11 +214,11 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             ("created_to", "Created at or before (a date includes the whole day)"),
             ("updated_since", "Updated at or after: incremental sync"),
             ("parent", "Number of the parent ticket"),
-            ("sort", "created (default), updated or number; any other value sorts by created, as the original did"),
+            ("sort", "created (default), updated, number or relevance (mode=fulltext on the search index: best match first); any other value sorts by created, as the original did"),
             ("order", "asc or desc (default: desc, number: asc)"),
             ("limit", "Page size, 1-100 (default 20; larger values are clamped to 100)"),
             ("offset", "Rows to skip (default 0)"),
-            ("count", "capped (default): X-Total-Count only when at most 10000 tickets match (for a query search, only when the page ends the list); exact: always, at the cost of counting every match"),
+            ("count", "capped (default): X-Total-Count only when at most 10000 tickets match (for a query search answered without the search index, only when the page ends the list); exact: always, at the cost of counting every match"),
         ],
         Action::Stats => &[
             ("since", "Tickets created at or after (YYYY-MM-DD[THH:MM:SS])"),
@@ -276,7 +276,7 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         for (name, header) in [
             (
                 "X-Total-Count",
-                json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}}),
+                json!({"description": "Number of matching tickets; left out when more than 10000 match or, for a query search answered without the search index, when the page does not end the list, unless count=exact", "schema": {"type": "integer"}}),
             ),
             (
                 "Link",

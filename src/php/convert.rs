@@ -124,6 +124,18 @@ pub fn config(arr: &ZendHashTable) -> Result<Config> {
     cfg.db.ssl_ca = get_text(arr, "ssl_ca").filter(|s| !s.trim().is_empty());
     cfg.active = get_bool(arr, "active");
     cfg.actor = text("actor").trim().to_owned();
+    // The index directory: the shell's `search_index` ('' = default under the temp dir, 'off').
+    cfg.search_index = crate::search::index::directory(
+        &text("search_index"),
+        &format!(
+            "{}:{:?}:{:?}/{}/{}",
+            cfg.db.host,
+            cfg.db.port,
+            cfg.db.socket,
+            cfg.db.name,
+            cfg.tables.raw("")
+        ),
+    );
     cfg.max_download_bytes = match arr.get("max_download_bytes").and_then(Zval::long) {
         Some(n) if n > 0 => u64::try_from(n).map_err(|_| ApiError::Internal("bad cap".into()))?,
         _ => DEFAULT_MAX_DOWNLOAD_BYTES,

@@ -8,6 +8,7 @@
 
 mod admin;
 mod convert;
+mod search;
 mod serve;
 
 use ext_php_rs::prelude::*;
@@ -30,6 +31,7 @@ extern "C" fn info(_module: *mut ModuleEntry) {
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let module = serve::register(module);
     let module = admin::register(module);
+    let module = search::register(module);
     module.info_function(info)
 }
 

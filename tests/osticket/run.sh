@@ -189,6 +189,23 @@ else
   echo "real-osticket browser: $browser_passed passed, $browser_failed failed"
 fi
 
+# ---- the search index against this osTicket ------------------------------------------------------
+# tests/osticket/search-check.php builds the index, changes tickets through osTicket's models and
+# searches over HTTP at once (it creates and deletes its own tickets).
+log "checking the search index against osTicket (tests/osticket/search-check.php)"
+search_log="$STATE_DIR/search-check.log"
+search_rc=0
+ostphp tests/osticket/search-check.php "$WEB_ROOT" "$FIXTURES" >"$search_log" 2>&1 || search_rc=$?
+search_passed="$(grep -c '^ok ' "$search_log" || true)"
+search_failed="$(grep -c '^FAIL ' "$search_log" || true)"
+if ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$search_log" || [ "$search_rc" -ne 0 ]; then
+  log "search-check.php failed (exit status $search_rc); what it printed:"
+  grep -vE '^ok ' "$search_log" | sed 's/^/  /' >&2 || true
+  [ "$search_failed" -gt 0 ] || search_failed=1
+  status=1
+fi
+echo "real-osticket search index: $search_passed passed, $search_failed failed"
+
 # ---- lifecycle -----------------------------------------------------------------------------------
 key="$(json_field keys all <"$FIXTURES")"
 number="$(json_field tickets open number <"$FIXTURES")"

@@ -210,7 +210,7 @@ final class PermissionGridTest extends HelpdeskTestCase
         $this->assertSame(
             ['about', 'enabled', 'max_download_mb', 'actor', 'actor_warning', 'section_endpoints',
             'endpoints_info', 'section_permissions', 'api_key_permissions_table', 'section_apache', 'apache_block',
-            'section_nginx', 'nginx_snippet'],
+            'section_nginx', 'nginx_snippet', 'section_search', 'search_index'],
             array_keys($fields)
         );
         $this->assertMatchesRegularExpression(
@@ -222,6 +222,11 @@ final class PermissionGridTest extends HelpdeskTestCase
         $this->assertSame('', $fields['actor_warning']);
         $this->assertStringContainsString('SetEnv proxy-sendcl 1', $fields['apache_block']);
         $this->assertStringContainsString('/api/wildcard/tickets.json', $fields['endpoints_info']);
+        // The search index's figures (none built for the stand-in: "missing"), escaped.
+        $this->assertMatchesRegularExpression(
+            '~<th>state</th><td>(missing|ready|disabled)</td>~',
+            $fields['search_index']
+        );
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
         $this->assertStringContainsString('name="api_key_permissions_grid"', $fields['api_key_permissions_table']);

@@ -17,6 +17,9 @@
 //! Queries: the name lookups the request needs (each one small), one page of ids, at most one
 //! (bounded) count, one detail query for the page. This module must not import `ext_php_rs` or `mysql`.
 
+pub mod index;
+pub mod plan;
+
 use std::sync::Arc;
 
 use crate::error::{ApiError, Result};
@@ -43,6 +46,24 @@ pub enum Sort {
     Updated,
     /// `number` (ascending)
     Number,
+    /// `relevance` (best first): full-text search on the index; otherwise as `created`.
+    Relevance,
+}
+
+/// The text of a `query` search and where its condition sits in [`Search::conds`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    /// The text searched for.
+    pub query: String,
+    /// `mode=fulltext`.
+    pub fulltext: bool,
+    /// Index of its condition in `conds`.
+    pub cond: usize,
+    /// Its parameters in `params`.
+    pub params: std::ops::Range<usize>,
+    /// A full-text search on a helpdesk without osTicket's `_search` table: only the search
+    /// index can answer it.
+    pub sql_unavailable: bool,
 }
 
 /// The validated request.
@@ -67,6 +88,8 @@ pub struct Search {
     /// A `query` condition: counting its matches means reading every subject (or the search
     /// index), so without `count=exact` the total is only given when the page shows it.
     pub has_text: bool,
+    /// The `query` text, for the search index.
+    pub text: Option<Text>,
 }
 
 /// A page of results with the total number of matches.
@@ -201,6 +224,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         offset: 0,
         exact_count: false,
         has_text: false,
+        text: None,
     };
     let mut order: Option<bool> = None;
     let mut fulltext = false;
@@ -241,6 +265,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 s.sort = match v.to_ascii_lowercase().as_str() {
                     "updated" => Sort::Updated,
                     "number" => Sort::Number,
+                    "relevance" => Sort::Relevance,
                     _ => Sort::Created,
                 }
             }
@@ -380,15 +405,21 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
     }
     if let Some(text) = text {
         s.has_text = true;
+        s.text = Some(Text {
+            query: text.clone(),
+            fulltext,
+            cond: s.conds.len(),
+            params: s.params.len()..s.params.len() + 2,
+            sql_unavailable: false,
+        });
         if fulltext {
             let exists = store.first(&Query::new(
                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
                 vec![Param::from(tables.raw("_search"))],
             ))?;
-            if exists.is_none() {
-                return Err(ApiError::NotImplemented(
-                    "Full-text search needs osTicket's search index, which this helpdesk does not have".into(),
-                ));
+            if let (None, Some(t)) = (exists, s.text.as_mut()) {
+                // Only an error when the search index cannot answer either.
+                t.sql_unavailable = true;
             }
             s.conds.push(format!(
                 // The UNION sits in a derived table: MariaDB then runs each MATCH once instead
@@ -406,7 +437,15 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
             s.params.push(Param::Str(text));
         } else {
             s.needs_cdata = true;
-            s.conds.push("(cd.subject LIKE ? OR t.number = ?)".into());
+            // A text beyond the BMP (emoji) cannot be compared with a utf8mb3 column as it is
+            // (MariaDB: "Illegal mix of collations"); converted, it compares as utf8mb4 does.
+            s.conds
+                .push(if text.chars().any(|c| u32::from(c) > 0xFFFF) {
+                    let (subject, number) = astral_safe(store, tables)?;
+                    format!("({subject} LIKE ? OR {number} = ?)")
+                } else {
+                    "(cd.subject LIKE ? OR t.number = ?)".into()
+                });
             s.params
                 .push(Param::Str(format!("%{}%", like_escape(&text))));
             s.params.push(Param::Str(text));
@@ -414,6 +453,38 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
     }
     s.ascending = order.unwrap_or(s.sort == Sort::Number);
     Ok(s)
+}
+
+/// `cd.subject` and `t.number` as expressions that compare with a text beyond the BMP: as they
+/// are in utf8mb4 columns, else converted to utf8mb4 under their collation's utf8mb4 form.
+fn astral_safe(store: &mut dyn Store, tables: &Tables) -> Result<(String, String)> {
+    let rows = store.rows(&Query::new(
+        "SELECT TABLE_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND ((TABLE_NAME = ? AND COLUMN_NAME = 'subject') \
+         OR (TABLE_NAME = ? AND COLUMN_NAME = 'number'))",
+        vec![
+            Param::from(tables.raw("ticket__cdata")),
+            Param::from(tables.raw("ticket")),
+        ],
+    ))?;
+    let expr = |table: &str, col: &str| {
+        let collation = rows
+            .iter()
+            .find(|r| r.text(0) == tables.raw(table))
+            .map(|r| r.text(1))
+            .unwrap_or_default();
+        if collation.starts_with("utf8mb4_") {
+            return col.to_owned();
+        }
+        match index::fold::comparison_collation(&collation) {
+            Some(c) => format!("CONVERT({col} USING utf8mb4) COLLATE {c}"),
+            None => format!("CONVERT({col} USING utf8mb4)"),
+        }
+    };
+    Ok((
+        expr("ticket__cdata", "cd.subject"),
+        expr("ticket", "t.number"),
+    ))
 }
 
 impl Search {
@@ -432,6 +503,29 @@ impl Search {
         sql
     }
 
+    /// [`Search::page_query`] for a search restricted to candidate ids: MariaDB would turn an
+    /// `IN` list of more than 1,000 values into a derived table (three times slower here), so
+    /// that conversion is switched off for this statement (a comment elsewhere); the rows
+    /// before `LIMIT` are counted for `FOUND_ROWS()`.
+    pub fn page_query_counted(&self, tables: &Tables) -> Query {
+        let q = self.page_query(tables);
+        Query::new(
+            format!(
+                "/*M!100318 SET STATEMENT in_predicate_conversion_threshold = 0 FOR */ {}",
+                q.sql.replacen("SELECT ", "SELECT SQL_CALC_FOUND_ROWS ", 1)
+            ),
+            q.params,
+        )
+    }
+
+    /// The ids of every match, unordered.
+    pub fn ids_query(&self, tables: &Tables) -> Query {
+        Query::new(
+            format!("SELECT t.ticket_id {}", self.sql_tail(tables)),
+            self.params.clone(),
+        )
+    }
+
     /// The ids of the page, in order, and one more when there is one (to know about a next page).
     pub fn page_query(&self, tables: &Tables) -> Query {
         let dir = if self.ascending { "ASC" } else { "DESC" };
@@ -439,6 +533,7 @@ impl Search {
             Sort::Created => "t.created",
             Sort::Updated => "t.updated",
             Sort::Number => "t.number",
+            Sort::Relevance => "t.created",
         };
         let mut params = self.params.clone();
         params.push(Param::UInt(self.limit + 1));
@@ -457,6 +552,7 @@ impl Search {
             Sort::Created => "t.created",
             Sort::Updated => "t.updated",
             Sort::Number => "t.number",
+            Sort::Relevance => "t.created",
         }
     }
 
@@ -617,7 +713,7 @@ pub fn item(r: &Row) -> Node {
         .with("isAnswered", r.int(22) != 0)
 }
 
-/// Runs a search.
+/// Runs a search (SQL only; see [`search_indexed`]).
 pub fn search(store: &mut dyn Store, tables: &Tables, query: &[(String, String)]) -> Result<Page> {
     search_with(store, tables, query, QUIET_SECONDS)
 }
@@ -629,25 +725,93 @@ pub fn search_with(
     query: &[(String, String)],
     quiet_seconds: i64,
 ) -> Result<Page> {
+    search_indexed(store, tables, None, query, quiet_seconds)
+}
+
+/// Runs a search, a `query` one through the search index in `index` when it can answer
+/// ([`plan`]), else through SQL; both give the same tickets in the same order.
+pub fn search_indexed(
+    store: &mut dyn Store,
+    tables: &Tables,
+    index: Option<&std::path::Path>,
+    query: &[(String, String)],
+    quiet_seconds: i64,
+) -> Result<Page> {
     let s = parse(store, tables, query)?;
+    match plan::plan(store, tables, index, &s)? {
+        plan::Plan::Sql { .. } if s.text.as_ref().is_some_and(|t| t.sql_unavailable) => {
+            Err(ApiError::NotImplemented(
+                "Full-text search needs osTicket's search index, which this helpdesk does not have"
+                    .into(),
+            ))
+        }
+        plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text, false),
+        plan::Plan::Ids(narrowed, capped) => {
+            let mut page = run(store, tables, &narrowed, quiet_seconds, true, true)?;
+            if capped {
+                page.total = None;
+            }
+            Ok(page)
+        }
+        plan::Plan::Empty => Ok(Page {
+            items: Node::List(Vec::new()),
+            total: Some(0),
+            has_next: false,
+            limit: s.limit,
+            offset: s.offset,
+        }),
+        plan::Plan::Ranked(ranked) => plan::ranked_page(store, tables, &s, ranked),
+    }
+}
+
+/// Runs a search through SQL; a `query` search is counted only when `count_text`. `narrowed`:
+/// the search is restricted to candidate ids from the search index (at most 20,000): the page
+/// query sorts every match anyway, so it counts them too (`FOUND_ROWS()`, no second scan).
+fn run(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    quiet_seconds: i64,
+    count_text: bool,
+    narrowed: bool,
+) -> Result<Page> {
+    let found_rows = narrowed && s.offset < CHECKPOINT_STEP;
     let page = match s.offset {
-        o if o >= CHECKPOINT_STEP => match checkpoint(store, tables, &s, quiet_seconds)? {
+        _ if found_rows => s.page_query_counted(tables),
+        o if o >= CHECKPOINT_STEP => match checkpoint(store, tables, s, quiet_seconds)? {
             Some((key, id, position)) => s.page_query_after(tables, &key, id, o - position - 1),
             None => s.page_query(tables),
         },
         _ => s.page_query(tables),
     };
     let mut ids: Vec<i64> = store.rows(&page)?.iter().map(|r| r.int(0)).collect();
-    let known = if s.exact_count {
+    let known = if found_rows {
+        store
+            .first(&Query::new("SELECT FOUND_ROWS()", vec![]))?
+            .and_then(|r| u64::try_from(r.int(0)).ok())
+    } else if s.exact_count {
         None
     } else {
         s.total_from_page(ids.len())
     };
+    let known = known.filter(|&n| !found_rows || s.exact_count || n <= COUNT_CAP);
+    if found_rows && known.is_none() {
+        // More than the cap: the capped rule leaves the total out.
+        let has_next = ids.len() as u64 > s.limit;
+        ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
+        return Ok(Page {
+            items: Node::List(items(store, tables, &ids)?),
+            total: None,
+            has_next,
+            limit: s.limit,
+            offset: s.offset,
+        });
+    }
     let has_next = ids.len() as u64 > s.limit;
     ids.truncate(usize::try_from(s.limit).unwrap_or(usize::MAX));
     let total = match known {
         Some(n) => Some(n),
-        None if s.has_text && !s.exact_count => None,
+        None if s.has_text && !s.exact_count && !count_text => None,
         None => {
             let n = store
                 .first(&s.count_query(tables))?
@@ -656,22 +820,27 @@ pub fn search_with(
             (s.exact_count || n <= COUNT_CAP).then_some(n)
         }
     };
-    let mut items = Vec::with_capacity(ids.len());
-    if !ids.is_empty() {
-        let rows = store.rows(&details_query(tables, &ids))?;
-        for id in &ids {
-            if let Some(r) = rows.iter().find(|r| r.int(0) == *id) {
-                items.push(item(r));
-            }
-        }
-    }
     Ok(Page {
-        items: Node::List(items),
+        items: Node::List(items(store, tables, &ids)?),
         total,
         has_next,
         limit: s.limit,
         offset: s.offset,
     })
+}
+
+/// The list items of tickets `ids`, in that order.
+fn items(store: &mut dyn Store, tables: &Tables, ids: &[i64]) -> Result<Vec<Node>> {
+    let mut items = Vec::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let rows = store.rows(&details_query(tables, ids))?;
+        for id in ids {
+            if let Some(r) = rows.iter().find(|r| r.int(0) == *id) {
+                items.push(item(r));
+            }
+        }
+    }
+    Ok(items)
 }
 
 /// Distance between two checkpoints of a deep page.
@@ -806,6 +975,7 @@ mod tests {
             offset: 40,
             exact_count: false,
             has_text: false,
+            text: None,
         };
         let q = s.page_query(&Tables::new("ost_").unwrap());
         assert_eq!(
@@ -845,6 +1015,7 @@ mod tests {
             offset: 40,
             exact_count: false,
             has_text: false,
+            text: None,
         };
         assert_eq!(s.total_from_page(7), Some(47));
         assert_eq!(s.total_from_page(20), Some(60));

@@ -1,0 +1,245 @@
+//! How a `query` search uses the search index ([`index`]): the index proposes tickets, SQL decides.
+//!
+//! * Subject search (`query`, the original's meaning: the subject holds the text, case- and
+//!   accent-insensitively as the database compares, or the number is the text): the index gives
+//!   every ticket whose subject holds all trigrams of the text or whose folded number equals it, a
+//!   superset of the matches; the search then runs the same SQL as without the index, with
+//!   `t.ticket_id IN (candidates)` added. Same tickets, same order, same totals. When the text
+//!   has fewer than three characters, or more than [`CANDIDATE_CAP`] tickets are candidates
+//!   (matches are dense: the scan in sort order stops early), the plain SQL runs.
+//! * Full-text search (`mode=fulltext`): the index ranks (BM25) its best [`RANKED_CAP`] hits;
+//!   SQL keeps those that pass the filters; `sort=relevance` pages them in rank order, any other
+//!   sort is SQL's `ORDER BY` over them.
+//! * Freshness: before reading, a search compares the tables' last change with the index's
+//!   last commit. When something changed since, it catches up (a try-lock, at most
+//!   [`writer::REQUEST_CATCH_UP`] tickets); if it cannot, the tickets changed since the commit
+//!   (found by SQL) join the candidates. Deleted tickets vanish because every id goes through SQL.
+//! * Whatever goes wrong with the index is logged once and answered through SQL.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::render::Node;
+use crate::sql::{placeholders, Param, Store, Tables};
+
+use super::index::{self, writer, Unusable};
+use super::{items, Page, Search, Sort, COUNT_CAP};
+
+/// Most candidates a subject search passes to SQL; beyond, the plain SQL scan is as fast.
+pub const CANDIDATE_CAP: usize = 20_000;
+/// Most full-text hits ranked and checked by SQL.
+pub const RANKED_CAP: usize = 20_000;
+/// Most tickets changed since the last commit that join the candidates; beyond, plain SQL.
+pub const RECENT_CAP: usize = 5_000;
+
+/// Ranked full-text hits and the search that checks them.
+pub struct Ranked {
+    /// `(ticket id, score)`, best first.
+    pub hits: Vec<(i64, f32)>,
+    /// Documents matching in all (`hits` holds at most [`RANKED_CAP`]).
+    pub matches: u64,
+    /// The search without its text condition, restricted to the hits.
+    pub verify: Search,
+}
+
+/// How a search runs.
+pub enum Plan {
+    /// Plain SQL; a `query` search is counted only when `count_text`.
+    Sql {
+        /// Count a `query` search (the index showed its matches are dense).
+        count_text: bool,
+    },
+    /// SQL restricted to candidate ids; `true` when they are only the best [`RANKED_CAP`] of
+    /// more full-text matches (then no total is given).
+    Ids(Search, bool),
+    /// No ticket can match.
+    Empty,
+    /// Full-text hits in rank order.
+    Ranked(Ranked),
+}
+
+/// The plan for `s`; `dir` is the index directory (`None`: disabled).
+pub fn plan(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: Option<&Path>,
+    s: &Search,
+) -> Result<Plan> {
+    let (Some(dir), Some(_)) = (dir, &s.text) else {
+        return Ok(Plan::Sql { count_text: false });
+    };
+    // A panic inside the index library (a damaged file it does not check) must not fail the
+    // search either: it is caught here and the search answers through SQL.
+    let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        plan_index(store, tables, dir, s)
+    }))
+    .unwrap_or_else(|_| {
+        index::forget(dir);
+        Ok(Err(Unusable("the index library failed (panic)".into())))
+    });
+    match planned? {
+        Ok(plan) => Ok(plan),
+        Err(why) => {
+            index::log_once(&why);
+            Ok(Plan::Sql { count_text: false })
+        }
+    }
+}
+
+/// `s` with `cond` (binding `params`) added, and without its text condition when `drop_text`.
+fn restricted(s: &Search, cond: String, params: Vec<Param>, drop_text: bool) -> Search {
+    let mut out = s.clone();
+    if let (true, Some(t)) = (drop_text, &s.text) {
+        if t.cond < out.conds.len() && t.params.end <= out.params.len() {
+            out.conds.remove(t.cond);
+            out.params.drain(t.params.clone());
+        }
+        out.text = None;
+        out.has_text = false;
+    }
+    out.conds.push(cond);
+    out.params.extend(params);
+    out
+}
+
+fn id_cond(ids: &[i64]) -> (String, Vec<Param>) {
+    (
+        format!("t.ticket_id IN ({})", placeholders(ids.len())),
+        ids.iter().map(|&i| Param::Int(i)).collect(),
+    )
+}
+
+fn plan_index(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    s: &Search,
+) -> Result<std::result::Result<Plan, Unusable>> {
+    let Some(text) = &s.text else {
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    };
+    let h = match index::handle(dir) {
+        Ok(h) => h,
+        Err(why) => return Ok(Err(why)),
+    };
+    let Some(times) = index::times(store, tables)? else {
+        return Ok(Err(Unusable("no server time".into())));
+    };
+    let mut snap = match h.snapshot() {
+        Ok(snap) => snap,
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut recent = Vec::new();
+    if !times.unchanged_since(&snap.payload) {
+        // Where UPDATE_TIME can be trusted, a stale index catches up at once (a full-text search
+        // can only find what the index holds); elsewhere at most once a second.
+        if times.reliable || snap.payload.at < times.now {
+            // A catch-up that cannot write (e.g. the directory is not writable for this user)
+            // is logged; the changed tickets then come from SQL below.
+            if let Err(why) = writer::catch_up(store, tables, &h, writer::REQUEST_CATCH_UP)? {
+                index::log_once(&why);
+            }
+            snap = match h.snapshot() {
+                Ok(snap) => snap,
+                Err(why) => return Ok(Err(why)),
+            };
+        }
+        let fresh = index::times(store, tables)?.is_some_and(|t| t.unchanged_since(&snap.payload));
+        if !fresh {
+            recent = writer::changed_ids(store, tables, &snap.payload, RECENT_CAP + 1)?;
+            if recent.len() > RECENT_CAP {
+                return Ok(Err(Unusable(format!(
+                    "more than {RECENT_CAP} tickets changed since its last commit; catch it up"
+                ))));
+            }
+        }
+    }
+    if text.fulltext {
+        let (mut hits, matches) = match index::query::fulltext(&snap, &text.query, RANKED_CAP) {
+            Ok(found) => found,
+            Err(why) => return Ok(Err(why)),
+        };
+        // A ticket indexed twice (changed since the last merge) keeps its best rank.
+        let mut seen = HashSet::with_capacity(hits.len());
+        hits.retain(|(id, _)| seen.insert(*id));
+        if hits.is_empty() {
+            return Ok(Ok(Plan::Empty));
+        }
+        let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
+        let (cond, params) = id_cond(&ids);
+        let verify = restricted(s, cond, params, true);
+        return Ok(Ok(if s.sort == Sort::Relevance {
+            Plan::Ranked(Ranked {
+                hits,
+                matches,
+                verify,
+            })
+        } else {
+            Plan::Ids(verify, matches > RANKED_CAP as u64)
+        }));
+    }
+    let found = match index::query::substring(&snap, &text.query, CANDIDATE_CAP) {
+        Ok(found) => found,
+        Err(why) => return Ok(Err(why)),
+    };
+    let Some((mut ids, matches)) = found else {
+        // Fewer than three characters: no trigram to look up.
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    };
+    if matches > CANDIDATE_CAP as u64 {
+        // Dense: the plain scan in sort order fills the page early; counting would read on.
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    }
+    ids.extend(recent);
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Ok(Plan::Empty));
+    }
+    let (cond, params) = id_cond(&ids);
+    Ok(Ok(Plan::Ids(restricted(s, cond, params, false), false)))
+}
+
+/// The page of a relevance-sorted full-text search: the hits that pass the filters, in rank
+/// order (ties: newer ticket first).
+pub fn ranked_page(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    ranked: Ranked,
+) -> Result<Page> {
+    let passing: HashSet<i64> = store
+        .rows(&ranked.verify.ids_query(tables))?
+        .iter()
+        .map(|r| r.int(0))
+        .collect();
+    let mut hits: Vec<(i64, f32)> = ranked
+        .hits
+        .into_iter()
+        .filter(|(id, _)| passing.contains(id))
+        .collect();
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    let all_seen = ranked.matches <= RANKED_CAP as u64;
+    let n = hits.len() as u64;
+    let total = if all_seen {
+        (s.exact_count || n <= COUNT_CAP).then_some(n)
+    } else {
+        None
+    };
+    let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
+    let page: Vec<i64> = hits
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(Page {
+        items: Node::List(items(store, tables, &page)?),
+        total,
+        has_next: hits.len() > start.saturating_add(limit),
+        limit: s.limit,
+        offset: s.offset,
+    })
+}
