@@ -46,10 +46,9 @@ class ApiEndpointsConfig extends PluginConfig
 
     public function getFields()
     {
-        if (!extension_loaded('osticket_api')) {
-            return $this->getOptions() + [
-                'extension_missing' => self::html(Format::htmlchars(ApiEndpointsPlugin::missingExtensionMessage())),
-            ];
+        $problem = ApiEndpointsPlugin::extensionProblem();
+        if ($problem !== null) {
+            return $this->getOptions() + ['extension_missing' => self::html(Format::htmlchars($problem))];
         }
         $grid = fn () => osticket_api_permission_grid(ApiEndpointsPlugin::runtimeConfig());
         return $this->getOptions() + [
