@@ -26,7 +26,7 @@ mkdir -p "$REPORT_DIR"
 minors=("$@")
 [ ${#minors[@]} -gt 0 ] || minors=(8.1 8.2 8.3 8.4)
 
-RELEASE_BUILD_ONLY=1 bash scripts/release.sh || die "building the release binaries failed"
+RELEASE_PHP="${minors[*]}" RELEASE_BUILD_ONLY=1 bash scripts/release.sh || die "building the release binaries failed"
 bash scripts/stack.sh start >/dev/null || die "the stack did not start"
 
 DATABASE_URL="$(db_url)"

@@ -22,7 +22,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO"
 
-MINORS=(8.1 8.2 8.3 8.4)
+# RELEASE_PHP: the PHP minors to build (all four for a bundle; fewer while working on one).
+read -r -a MINORS <<<"${RELEASE_PHP:-8.1 8.2 8.3 8.4}"
 JOBS="${JOBS:-2}"
 GLIBC_MAX="${GLIBC_MAX:-2.35}"
 PHP_BUILDS="${PHP_BUILDS:-$STATE_DIR/php-builds}"
@@ -57,7 +58,11 @@ source_key() {
 build_all() {
   local minor so key start
   bash scripts/deps.sh
-  bash scripts/php-builds.sh 8.1 8.3 8.4
+  local builds=()
+  for minor in "${MINORS[@]}"; do
+    [ "$minor" = 8.2 ] || builds+=("$minor")
+  done
+  [ ${#builds[@]} -eq 0 ] || bash scripts/php-builds.sh "${builds[@]}"
   mkdir -p "$BIN_DIR"
   for minor in "${MINORS[@]}"; do
     so="$BIN_DIR/osticket_api-php$minor.so"
