@@ -120,6 +120,7 @@ build_from_source() {
   log "php-$minor: make -j$JOBS"
   (cd "$dir" && nice -n 19 make -j"$JOBS" >"$work.make.log" 2>&1) || die "make failed: $work.make.log"
   (cd "$dir" && make install >"$work.install.log" 2>&1) || die "make install failed: $work.install.log"
+  cp "$dir/php.ini-production" "$prefix/php.ini-production"
   printf 'source %s\nbuilt %s in %ss\n' "$src" "$(date -u +%FT%TZ)" $((SECONDS - start)) >"$prefix/BUILD-INFO"
   rm -rf "$work"
 }
@@ -149,7 +150,8 @@ unpack_debian_84() {
   for bin in "$root/usr/bin/php8.4" "$root/usr/sbin/php-fpm8.4"; do
     patchelf --set-interpreter "$root/usr/lib64/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$libs" "$bin"
   done
-  local mods="-d extension_dir=$root/usr/lib/php/$api"
+  cp "$root/usr/lib/php/8.4/php.ini-production" "$prefix/php.ini-production"
+  local mods="-c $prefix/lib/php.ini -d extension_dir=$root/usr/lib/php/$api"
   for bin in ctype dom mbstring mysqlnd mysqli pdo pdo_mysql posix simplexml tokenizer xml xmlreader xmlwriter; do
     mods="$mods -d extension=$bin"
   done
@@ -169,11 +171,24 @@ unpack_debian_84() {
     "$(date -u +%FT%TZ)" $((SECONDS - start)) >"$prefix/BUILD-INFO"
 }
 
+# write_php_ini PREFIX: lib/php.ini as a site has it (PHP's php.ini-production: no deprecation notices
+# or errors in pages), plus Debian's include path for PHPUnit. A source build reads it by default;
+# the Debian 13 wrappers name it with -c.
+write_php_ini() {
+  mkdir -p "$1/lib"
+  {
+    cat "$1/php.ini-production"
+    printf '\n; scripts/php-builds.sh: Debian packages PHP libraries (PHPUnit) in /usr/share/php\n'
+    printf 'include_path = ".:/usr/share/php"\n'
+  } >"$1/lib/php.ini"
+}
+
 minors=("$@")
 [ ${#minors[@]} -gt 0 ] || minors=(8.1 8.3 8.4)
 for minor in "${minors[@]}"; do
   prefix="$PHP_BUILDS/php-$minor"
-  if [ -x "$prefix/bin/php" ] && "$prefix/bin/php" -n -r 'exit(0);' 2>/dev/null; then
+  if [ -x "$prefix/bin/php" ] && "$prefix/bin/php" -n -r 'exit(0);' 2>/dev/null && [ -f "$prefix/php.ini-production" ]; then
+    [ -f "$prefix/lib/php.ini" ] || write_php_ini "$prefix"
     log "php-$minor: cached ($("$prefix/bin/php" -n -r 'echo PHP_VERSION;'), $prefix)"
     continue
   fi
@@ -186,6 +201,7 @@ for minor in "${minors[@]}"; do
   else
     die "no source for PHP $minor: put php-$minor.x (git archive of php-src's php-$minor.x tag, or a release tarball) into $PHP_SRC"
   fi
+  write_php_ini "$prefix"
   "$prefix/bin/php" -n -r 'echo "php-", PHP_VERSION, PHP_ZTS ? " ZTS" : " NTS", "\n";' ||
     die "php-$minor: the built php does not run"
   log "php-$minor: ready in $prefix ($(tail -n 1 "$prefix/BUILD-INFO"))"

@@ -110,7 +110,9 @@ abstract class HelpdeskTestCase extends TestCase
         }
         $probe = 'php -n -r ' . escapeshellarg('echo (int) function_exists("mysqli_connect");');
         $mysqliBuiltIn ??= trim((string) shell_exec($probe)) === '1';
-        return 'php -n -d display_errors=stderr'
+        // No php.ini: report as a site's php.ini-production does (osTicket 1.18's own signatures,
+        // mirrored by the stand-in, raise deprecation notices on PHP 8.4).
+        return 'php -n -d display_errors=stderr -d ' . escapeshellarg('error_reporting=E_ALL & ~E_DEPRECATED')
             . ($mysqliBuiltIn ? '' : ' -d extension=mysqlnd -d extension=mysqli');
     }
 
