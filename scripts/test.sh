@@ -15,6 +15,7 @@
 # Environment (besides the settings in scripts/lib.sh):
 #   KEEP_STACK=1       leave MariaDB, php-fpm and nginx running afterwards (default: stop them)
 #   OSTICKET_SRC=DIR   a checkout of osTicket v1.18.x: also run the real-osTicket suite
+#   RELEASE_BUNDLE=F   the real-osTicket suite installs from this release bundle (scripts/release.sh)
 #   CARGO_TEST_ARGS    extra arguments for `cargo test`, e.g. "--features embed"
 #   REPORT_DIR         JUnit reports and logs (default $STATE_DIR/reports)
 #   CI=true            build with --locked (Cargo.lock must be up to date)
