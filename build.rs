@@ -14,11 +14,12 @@ fn main() {
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|dir| {
-            dir.trim().rsplit('/').next().map(|s| {
-                s.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-            })
+            // Debian: /usr/lib/php/20220829; PHP's own build: .../no-debug-non-zts-20210902.
+            dir.trim()
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.rsplit(|c: char| !c.is_ascii_digit()).next())
+                .map(str::to_owned)
         })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_owned());

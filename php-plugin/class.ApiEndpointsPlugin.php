@@ -68,7 +68,8 @@ class ApiEndpointsPlugin extends Plugin
             'max_download_mb' => max(1, (int) $config->get('max_download_mb', 64)),
             'actor' => trim((string) $config->get('actor', '')),
         ];
-        if (self::$serving['enabled'] && extension_loaded('osticket_api')) {
+        // Without a usable extension the routes stay, so that they answer what is missing (503).
+        if (self::$serving['enabled']) {
             Signal::connect('api', [self::class, 'routes']);
             Signal::connect('cron', [self::class, 'onCron']);
         }
@@ -148,6 +149,17 @@ class ApiEndpointsPlugin extends Plugin
      */
     public static function serve(array $server, ?string $endpoint = null, bool $wildcard = false): void
     {
+        $problem = self::extensionProblem();
+        if ($problem !== null) {
+            http_response_code(503);
+            header('Content-Type: application/json; charset=UTF-8');
+            echo json_encode([
+                'error' => true,
+                'message' => $problem,
+                'code' => extension_loaded('osticket_api') ? 'extension_mismatch' : 'extension_missing',
+            ], JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
+            return;
+        }
         // A client that hangs up must not abort the request halfway (PHP would unwind past the
         // extension's database connection and past a write in progress).
         ignore_user_abort(true);
@@ -214,7 +226,7 @@ class ApiEndpointsPlugin extends Plugin
 
     public function enable()
     {
-        if (!extension_loaded('osticket_api')) {
+        if (self::extensionProblem() !== null) {
             return $this->refuse();
         }
         $errors = [];
@@ -250,9 +262,30 @@ class ApiEndpointsPlugin extends Plugin
 
     public static function missingExtensionMessage(): string
     {
-        return 'The osticket_api PHP extension is not loaded. Install it and add '
-            . '"extension=osticket_api" to PHP\'s configuration (php-fpm cannot load it at run time), '
-            . 'then restart php-fpm.';
+        return self::extensionProblem() ?? '';
+    }
+
+    /**
+     * Why the extension cannot serve this plugin, in one line that names the file of the release
+     * bundle to install for the running PHP and how; null when it can. A binary built for another
+     * PHP does not load at all, so "not loaded" covers that case too.
+     */
+    public static function extensionProblem(): ?string
+    {
+        $version = (string) ((include __DIR__ . '/plugin.php')['version'] ?? '');
+        $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        $fix = "install extensions/osticket_api-php{$php}.so of the api-endpoints-{$version} release bundle "
+            . '(as root: sh install-extension.sh; by hand: copy it to PHP\'s extension directory as '
+            . "osticket_api.so and add \"extension=osticket_api\" to PHP's configuration), "
+            . "then restart php-fpm (php{$php}-fpm on Debian and Ubuntu)";
+        if (!extension_loaded('osticket_api')) {
+            return "The osticket_api PHP extension is not loaded into PHP {$php}: {$fix}.";
+        }
+        $loaded = (string) phpversion('osticket_api');
+        if ($loaded !== $version) {
+            return "The osticket_api PHP extension {$loaded} is loaded, but the plugin is {$version}: {$fix}.";
+        }
+        return null;
     }
 
     /** Adds the permission columns, copies our entry scripts, inserts our .htaccess block. */

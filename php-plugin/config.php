@@ -56,9 +56,10 @@ class ApiEndpointsConfig extends PluginConfig
     public function getFields()
     {
         $options = $this->getOptions();
-        if (!extension_loaded('osticket_api')) {
+        $problem = ApiEndpointsPlugin::extensionProblem();
+        if ($problem !== null) {
             return ['about' => self::html(self::about())] + $options + [
-                'extension_missing' => self::html(Format::htmlchars(ApiEndpointsPlugin::missingExtensionMessage())),
+                'extension_missing' => self::html(Format::htmlchars($problem)),
             ];
         }
         $stored = (string) $this->get('actor', '');
@@ -163,7 +164,9 @@ class ApiEndpointsConfig extends PluginConfig
             return '<p class="warning-banner" id="api-endpoints-version">API Endpoints plugin '
                 . Format::htmlchars($plugin) . ': the osticket_api extension is missing.</p>';
         }
-        $ext = osticket_api_build();
+        // An extension of another release may lack osticket_api_build().
+        $ext = function_exists('osticket_api_build') ? osticket_api_build()
+            : ['version' => (string) phpversion('osticket_api'), 'build' => '?', 'php_api' => '?'];
         $html = '<p id="api-endpoints-version">API Endpoints plugin ' . Format::htmlchars($plugin)
             . ' · osticket_api extension ' . Format::htmlchars($ext['version'])
             . ' (build: ' . Format::htmlchars($ext['build'])

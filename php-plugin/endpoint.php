@@ -5,19 +5,9 @@ declare(strict_types=1);
 /*
  * Answers a request to a deployed api/tickets-*.php entry script through the osticket_api
  * extension. osTicket is already bootstrapped (api.inc.php), so REMOTE_ADDR is osTicket's client
- * address and the plugin's bootstrap() has run if the plugin is active.
+ * address and the plugin's bootstrap() has run if the plugin is active. Without the extension (or
+ * with one of another version) serve() answers a JSON 503 that says which file to install.
  */
-
-if (!extension_loaded('osticket_api')) {
-    http_response_code(503);
-    header('Content-Type: application/json; charset=UTF-8');
-    echo json_encode([
-        'error' => true,
-        'message' => 'The osticket_api PHP extension is not loaded',
-        'code' => 'extension_missing',
-    ]);
-    exit;
-}
 
 require_once __DIR__ . '/class.ApiEndpointsPlugin.php';
 

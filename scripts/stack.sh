@@ -256,9 +256,13 @@ start_fpm() {
     chown www-data:www-data "$FPM/php-error.log"
   fi
   sig="$(ext_signature)"
-  if [ "$sig" != none ]; then
+  if [ "$EXT_SO" = from-ini ]; then
+    # EXT_SO=from-ini: the extension comes from php-fpm's configuration, e.g. FPM_INI_DIR below.
+    sig="from-ini"
+  elif [ "$sig" != none ]; then
     local probe
-    if probe="$(php -n -d "extension=$EXT_SO" -r 'exit(extension_loaded("osticket_api") ? 0 : 1);' 2>&1)"; then
+    # PHP_CLI: a CLI of FPM_BIN's PHP version (scripts/php-matrix.sh runs other versions).
+    if probe="$("${PHP_CLI:-php}" -n -d "extension=$EXT_SO" -r 'exit(extension_loaded("osticket_api") ? 0 : 1);' 2>&1)"; then
       ext=(-d "extension=$EXT_SO")
     else
       probe="${probe//$'\n'/ }"
@@ -269,6 +273,14 @@ start_fpm() {
     warn "$EXT_SO not found (not built yet?); php-fpm starts WITHOUT the extension"
   fi
   conf_new="$(write_fpm_conf)"
+  # FPM_INI_DIR: a directory of .ini files php-fpm reads besides its own (PHP_INI_SCAN_DIR); the
+  # real-osTicket harness installs the release bundle's extension there (RELEASE_BUNDLE).
+  local scan=()
+  if [ -n "${FPM_INI_DIR:-}" ]; then
+    scan=(env "PHP_INI_SCAN_DIR=:$FPM_INI_DIR")
+    sig="$sig ini:$FPM_INI_DIR"
+  fi
+  sig="$sig fpm:$FPM_BIN"
   if pid="$(pid_from_file "$FPM_PID" "$FPM_COMM")"; then
     if [ "$sig" = "$(cat "$FPM/extension.loaded" 2>/dev/null)" ] &&
       [ "$conf_new" = "$(cat "$FPM/php-fpm.conf" 2>/dev/null)" ]; then
@@ -280,8 +292,8 @@ start_fpm() {
   fi
   port_free_or_die "$FPM_PORT" php-fpm
   printf '%s\n' "$conf_new" >"$FPM/php-fpm.conf"
-  log "starting php-fpm on 127.0.0.1:$FPM_PORT${ext[*]:+ with $EXT_SO}"
-  if ! "$FPM_BIN" "${ext[@]}" -y "$FPM/php-fpm.conf" -D 8>&-; then
+  log "starting php-fpm on 127.0.0.1:$FPM_PORT${ext[*]:+ with $EXT_SO}${FPM_INI_DIR:+ reading $FPM_INI_DIR}"
+  if ! "${scan[@]}" "$FPM_BIN" "${ext[@]}" -y "$FPM/php-fpm.conf" -D 8>&-; then
     tail -n 20 "$FPM/php-fpm.log" >&2 2>/dev/null || true
     die "php-fpm did not start (log: $FPM/php-fpm.log)"
   fi

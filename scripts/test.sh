@@ -18,6 +18,7 @@
 #   OSTICKET_SRC=DIR   a checkout of osTicket v1.18.x: also run the real-osTicket suite
 #   ORIGINAL_PLUGIN_SRC=DIR  the original API Endpoints plugin 2.3.4: the real-osTicket suite also
 #                      tests the in-place upgrade from it (tests/osticket/upgrade.sh)
+#   RELEASE_BUNDLE=F   the real-osTicket suite installs from this release bundle (scripts/release.sh)
 #   CARGO_TEST_ARGS    extra arguments for `cargo test`, e.g. "--features embed"
 #   REPORT_DIR         JUnit reports and logs (default $STATE_DIR/reports)
 #   CI=true            build with --locked (Cargo.lock must be up to date)

@@ -62,7 +62,8 @@ if [ -z "${FIXTURES_JSON:-}" ]; then
     die "the stack did not start (log: $stack_log)"
   db_root -e "DROP DATABASE IF EXISTS \`$STANDIN_DB\`; CREATE DATABASE \`$STANDIN_DB\` CHARACTER SET utf8mb4;"
   sed 's/%TABLE_PREFIX%/ost_/g' tests/fixtures/schema.sql | db_root "$STANDIN_DB"
-  cli() { php -d "extension=$EXT_SO" "$STANDIN_ROOT/cli.php" "$@" >/dev/null; }
+  # PHP_CLI: a CLI of the PHP version EXT_SO is built for (scripts/php-matrix.sh).
+  cli() { "${PHP_CLI:-php}" -d "extension=$EXT_SO" "$STANDIN_ROOT/cli.php" "$@" >/dev/null; }
   cli install api-endpoints || die "installing the plugin on the stand-in failed"
   FIXTURES_JSON="$STATE_DIR/standin-fixtures.json"
   php tests/http/standin-seed.php "$STANDIN_DB" "$FIXTURES_JSON" "$BASE" ost_ >/dev/null ||

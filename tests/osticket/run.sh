@@ -19,7 +19,11 @@
 # Env: OSTICKET_SRC; ORIGINAL_PLUGIN_SRC (the original plugin's v2.3.4 source, never committed);
 # OST_WEB_ROOT (default $STATE_DIR/osticket-www, so that the stand-in web roots stay untouched);
 # OST_DB_NAME (default osticket); REPORT_DIR (screenshots of failed browser checks go to
-# $REPORT_DIR/browser); the stack settings of scripts/lib.sh.
+# $REPORT_DIR/browser); the stack settings of scripts/lib.sh;
+# RELEASE_BUNDLE=dist/api-endpoints-<version>.tar.gz (or .zip): install from the release bundle as
+# an admin would instead of from the source tree: unpack it, check its SHA256SUMS, run its
+# install-extension.sh against the stack's php-fpm (into a private extension and ini directory that
+# php-fpm then reads), copy its plugin folder; the checks below then run on what it installed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -67,10 +71,34 @@ on_exit() {
 }
 trap on_exit EXIT
 
-[ -f "$EXT_SO" ] || die "the extension $EXT_SO is not built (cargo build --lib)"
+PLUGIN_SRC="" # the plugin folder to install: a release bundle's, or (empty) the source tree's
+CLI_EXT="$EXT_SO"
+if [ -n "${RELEASE_BUNDLE:-}" ]; then
+  bundle="$(cd "$(dirname "$RELEASE_BUNDLE")" && pwd -P)/$(basename "$RELEASE_BUNDLE")"
+  [ -f "$bundle" ] || die "RELEASE_BUNDLE=$RELEASE_BUNDLE does not exist (bash scripts/release.sh)"
+  unpacked="$STATE_DIR/release-install"
+  log "installing from the release bundle $bundle into $unpacked"
+  rm -rf "$unpacked"
+  mkdir -p "$unpacked"
+  case "$bundle" in
+    *.zip) unzip -q "$bundle" -d "$unpacked" ;;
+    *) tar -xzf "$bundle" -C "$unpacked" ;;
+  esac
+  bundle_dir="$(find "$unpacked" -mindepth 1 -maxdepth 1 -type d -name 'api-endpoints-*' | head -n 1)"
+  [ -n "$bundle_dir" ] || die "$bundle holds no api-endpoints-<version>/ directory"
+  (cd "$bundle_dir" && sha256sum --quiet -c SHA256SUMS) || die "the bundle's SHA256SUMS do not hold"
+  # The stack's php-fpm reads its own configuration: the installer targets a private extension and
+  # ini directory, and stack.sh starts php-fpm with PHP_INI_SCAN_DIR naming that ini directory.
+  sh "$bundle_dir/install-extension.sh" --php-fpm "$(command -v "${FPM_BIN:-php-fpm8.2}" || echo "/usr/sbin/${FPM_BIN:-php-fpm8.2}")" \
+    --ext-dir "$unpacked/ext" --ini-dir "$unpacked/ini" || die "the bundle's install-extension.sh failed"
+  export EXT_SO=from-ini FPM_INI_DIR="$unpacked/ini"
+  CLI_EXT="$unpacked/ext/osticket_api.so"
+  PLUGIN_SRC="$bundle_dir/api-endpoints"
+fi
+[ -f "$CLI_EXT" ] || die "the extension $CLI_EXT is not built (cargo build --lib)"
 # CLI runs load the extension as php-fpm does, and send any mail to the sink too.
 sink="$STATE_DIR/mail/sink.sh"
-ostphp() { php -d "extension=$EXT_SO" -d "sendmail_path=$sink" "$@"; }
+ostphp() { php -d "extension=$CLI_EXT" -d "sendmail_path=$sink" "$@"; }
 plugin() { ostphp tests/osticket/plugin.php "$WEB_ROOT" "$@"; }
 json_field() { php -r '$d = json_decode(stream_get_contents(STDIN), true); foreach (array_slice($argv, 1) as $k) { $d = $d[$k] ?? null; } echo is_bool($d) ? ($d ? "true" : "false") : (is_array($d) ? json_encode($d) : $d);' "$@"; }
 db_value() { db_root -N "$OST_DB_NAME" -e "$1"; }
@@ -87,7 +115,12 @@ bash tests/osticket/install.sh
 
 log "packaging the plugin into $PLUGIN_DIR and installing it through osTicket's plugin manager"
 # php-plugin/ is the plugin directory, api/ its entry scripts (deployed into osTicket's api/ on enable).
-if [ -f scripts/package-plugin.sh ]; then
+if [ -n "$PLUGIN_SRC" ]; then
+  # As an admin does: the bundle's folder becomes include/plugins/api-endpoints/.
+  rm -rf "$PLUGIN_DIR"
+  mkdir -p "$PLUGIN_DIR"
+  cp -R "$PLUGIN_SRC/." "$PLUGIN_DIR/"
+elif [ -f scripts/package-plugin.sh ]; then
   bash scripts/package-plugin.sh "$PLUGIN_DIR" 2>/dev/null
 else
   rm -rf "$PLUGIN_DIR"

@@ -98,12 +98,22 @@ abstract class HelpdeskTestCase extends TestCase
             'dbpass' => SHELL_TEST_DB_PASS, 'prefix' => 'ost_', 'active' => true];
     }
 
-    /** The PHP command line: with the extension, or without any extension but mysqli. */
+    /**
+     * The PHP command line: with the extension, or without any extension but mysqli (loaded only
+     * where it is shared: a PHP built with it, as scripts/php-builds.sh does, has it already).
+     */
     private static function php(bool $extension): string
     {
-        return $extension
-            ? 'php -d display_errors=stderr -d extension=' . escapeshellarg(SHELL_TEST_EXT)
-            : 'php -n -d display_errors=stderr -d extension=mysqlnd -d extension=mysqli';
+        static $mysqliBuiltIn = null;
+        if ($extension) {
+            return 'php -d display_errors=stderr -d extension=' . escapeshellarg(SHELL_TEST_EXT);
+        }
+        $probe = 'php -n -r ' . escapeshellarg('echo (int) function_exists("mysqli_connect");');
+        $mysqliBuiltIn ??= trim((string) shell_exec($probe)) === '1';
+        // No php.ini: report as a site's php.ini-production does (osTicket 1.18's own signatures,
+        // mirrored by the stand-in, raise deprecation notices on PHP 8.4).
+        return 'php -n -d display_errors=stderr -d ' . escapeshellarg('error_reporting=E_ALL & ~E_DEPRECATED')
+            . ($mysqliBuiltIn ? '' : ' -d extension=mysqlnd -d extension=mysqli');
     }
 
     /** Runs a command in $cwd with extra environment; returns [exit status, stdout, stderr]. */

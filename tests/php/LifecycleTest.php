@@ -105,6 +105,42 @@ final class LifecycleTest extends HelpdeskTestCase
         $this->assertSame(503, $code);
         $this->assertSame('extension_missing', $body['code']);
         $this->assertTrue($body['error']);
+        // One line naming the bundle's file for this PHP and how to install it.
+        $this->assertStringNotContainsString("\n", $body['message']);
+        $this->assertStringContainsString('extensions/osticket_api-php' . self::phpMinor() . '.so', $body['message']);
+        $this->assertStringContainsString('install-extension.sh', $body['message']);
+    }
+
+    /** @depends testInstallingFromTheAdminPanelCreatesAnEnabledInstanceThatServes */
+    public function testAnExtensionOfAnotherVersionThanThePluginAnswersJson503AndThePageSaysSo(): void
+    {
+        $manifest = self::$root . '/include/plugins/api-endpoints/plugin.php';
+        $original = (string) file_get_contents($manifest);
+        $other = str_replace("'version' => '", "'version' => '9.8.7-other-", $original);
+        $this->assertNotSame($original, $other);
+        file_put_contents($manifest, $other);
+        try {
+            [$code, $body] = self::statuses();
+            $page = self::inHelpdesk(
+                'return array_map(fn ($f) => $f->get("configuration")["content"] ?? null,'
+                    . ' (new ApiEndpointsConfig(null))->getFields());'
+            );
+        } finally {
+            file_put_contents($manifest, $original);
+        }
+        $this->assertSame(503, $code, json_encode($body));
+        $this->assertSame('extension_mismatch', $body['code']);
+        $this->assertStringContainsString('is loaded, but the plugin is 9.8.7-other-', $body['message']);
+        $this->assertStringContainsString('extensions/osticket_api-php' . self::phpMinor() . '.so', $body['message']);
+        $this->assertStringContainsString('but the plugin is 9.8.7-other-', $page['extension_missing']);
+        $this->assertArrayNotHasKey('api_key_permissions_table', $page);
+        // Back to the matching version: it serves again.
+        $this->assertSame(200, self::statuses()[0]);
+    }
+
+    private static function phpMinor(): string
+    {
+        return PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
     }
 
     /** @depends testInstallingFromTheAdminPanelCreatesAnEnabledInstanceThatServes */

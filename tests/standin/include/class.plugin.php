@@ -632,19 +632,29 @@ final class StandinDb
         return self::$db;
     }
 
+    /** A prepared statement, executed (mysqli::execute_query() is PHP 8.2+; the plugin runs on 8.1). */
+    private static function run(string $sql, array $args): mysqli_stmt
+    {
+        $stmt = self::conn()->prepare($sql);
+        $stmt->execute($args ?: null);
+        return $stmt;
+    }
+
     public static function exec(string $sql, array $args = []): void
     {
-        self::conn()->execute_query($sql, $args);
+        self::run($sql, $args);
     }
 
     public static function rows(string $sql, array $args = []): array
     {
-        return self::conn()->execute_query($sql, $args)->fetch_all(MYSQLI_ASSOC);
+        $result = self::run($sql, $args)->get_result();
+        return $result ? $result->fetch_all(MYSQLI_ASSOC) : [];
     }
 
     public static function value(string $sql, array $args = [])
     {
-        return self::conn()->execute_query($sql, $args)->fetch_row()[0] ?? null;
+        $result = self::run($sql, $args)->get_result();
+        return $result ? ($result->fetch_row()[0] ?? null) : null;
     }
 }
 
