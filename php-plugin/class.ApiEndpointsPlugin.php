@@ -73,6 +73,9 @@ class ApiEndpointsPlugin extends Plugin
             Signal::connect('api', [self::class, 'routes']);
             Signal::connect('cron', [self::class, 'onCron']);
         }
+        if (extension_loaded('osticket_api')) {
+            self::redeployAfterUpgrade();
+        }
     }
 
     /** osTicket's cron: the search index catches up with every change since its last commit. */
@@ -81,10 +84,7 @@ class ApiEndpointsPlugin extends Plugin
         try {
             osticket_api_search_index('catch-up', self::runtimeConfig(), false);
         } catch (Throwable $e) {
-            // No index built, or another process writing it: searches answer through SQL.
-        }
-        if (extension_loaded('osticket_api')) {
-            self::redeployAfterUpgrade();
+            // No extension, no index built, or another process writing it: searches answer through SQL.
         }
     }
 
