@@ -159,7 +159,7 @@ final class RobustnessTest extends ApiTestCase
 
     /**
      * Finding 2: the worst cases of tests/fixtures/worst-cases.tsv (100 KB each) as notes, in
-     * Markdown and HTML: a 400 too_deep or a stored note, each well within the time limit.
+     * Markdown and HTML: a stored note, a 400 too_deep or a 413 too_long, each well within the time limit.
      */
     public function testWorstCaseNotesAreRefusedOrStoredQuickly(): void
     {
@@ -178,9 +178,15 @@ final class RobustnessTest extends ApiTestCase
             foreach (['markdown', 'html'] as $format) {
                 [$r, $took] = $this->timed('PATCH', sprintf(self::UPDATE, $number), ['note' => $text,
                     'noteFormat' => $format]);
-                $this->assertContains($r['status'], [200, 400], "{$name} as {$format}: {$r['body']}");
-                if ($r['status'] === 400) {
-                    $this->assertSame('too_deep', $this->assertJsonError($r, 400)['code'], $name);
+                // Rendered in bounded time, then stored, refused as too deep, or refused because
+                // the rendered body is longer than osTicket keeps whole (issue 9's 413 too_long).
+                $this->assertContains($r['status'], [200, 400, 413], "{$name} as {$format}: {$r['body']}");
+                if ($r['status'] !== 200) {
+                    $this->assertSame(
+                        $r['status'] === 400 ? 'too_deep' : 'too_long',
+                        $this->assertJsonError($r, $r['status'])['code'],
+                        $name
+                    );
                 }
                 $this->assertLessThan(self::SLOW, $took, "{$name} as {$format}");
             }
