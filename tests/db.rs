@@ -16,13 +16,13 @@
     clippy::string_slice
 )]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
 use base64::Engine as _;
 use mysql::prelude::Queryable;
 use osticket_api::attachments;
 use osticket_api::auth::Permission;
-use osticket_api::config::{Config, DbSettings};
+use osticket_api::config::Config;
 use osticket_api::db::MysqlStore;
 use osticket_api::dispatch::respond as handle;
 use osticket_api::error::Result;
@@ -31,8 +31,6 @@ use osticket_api::response::{Body, Response};
 use osticket_api::schema;
 use osticket_api::sql::{Query, Row, Store, Tables};
 
-const SCHEMA: &str = include_str!("fixtures/schema.sql");
-const SEED: &str = include_str!("fixtures/seed.sql");
 const GRANTS: &str = include_str!("fixtures/grants.sql");
 
 /// Every permission.
@@ -54,74 +52,21 @@ const SUBTICKETS: &str = "KEY-SUBTICKETS-0123456789";
 const PIXEL_PNG_HEX: &str = "89504E470D0A1A0A0000000D494844520000000100000001080600\
     00001F15C4890000000D4944415478DA63FCCFC0500F000485018084A98C210000000049454E44AE426082";
 
-static DATABASES: AtomicUsize = AtomicUsize::new(0);
+/// A throwaway database loaded with the fixtures (tests/common) and the keys' grants.
+type TestDb = common::Scratch;
 
-/// A throwaway database loaded with the fixtures; dropped when the value is dropped.
-struct TestDb {
-    cfg: Config,
-    url: String,
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Ok(opts) = mysql::Opts::from_url(&self.url) {
-            if let Ok(mut conn) = mysql::Conn::new(opts) {
-                let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.cfg.db.name));
-            }
-        }
-    }
-}
-
-/// A fresh database loaded with the fixtures under `prefix`, or `None` (test skipped) when no
-/// server is configured.
+/// A fresh database loaded with the fixtures and grants under `prefix`, or `None` (test skipped)
+/// when no server is configured.
 fn database(prefix: &str) -> Option<TestDb> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("db tests skipped: DATABASE_URL is not set");
-        return None;
-    };
-    let opts = mysql::Opts::from_url(&url).expect("DATABASE_URL");
-    let name = format!(
-        "osticket_api_test_{}_{}_{}",
-        std::process::id(),
-        DATABASES.fetch_add(1, Ordering::Relaxed),
-        prefix.trim_end_matches('_')
-    );
-    let mut conn = mysql::Conn::new(opts.clone()).expect("connect to DATABASE_URL");
-    conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
-        .unwrap();
-    conn.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        .unwrap();
-    let settings = DbSettings {
-        host: opts.get_ip_or_hostname().to_string(),
-        port: Some(opts.get_tcp_port()),
-        socket: None,
-        name: name.clone(),
-        user: opts.get_user().unwrap_or_default().to_string(),
-        pass: opts.get_pass().unwrap_or_default().to_string(),
-        ssl_ca: None,
-    };
-    let mut cfg = Config::new("127.0.0.1:1", None, "x", "x", "x", prefix).unwrap();
-    cfg.db = settings;
-    cfg.active = true;
-    // From here on the database is dropped whatever happens.
-    let db = TestDb { cfg, url };
-    conn.query_drop(format!("USE `{name}`")).unwrap();
-    for sql in [SCHEMA, SEED] {
-        conn.query_drop(sql.replace("%TABLE_PREFIX%", prefix))
-            .unwrap();
-    }
-    // The plugin's install step adds the permission columns; then the fixture keys get grants.
-    schema::install(&mut db.store(), &db.cfg.tables).expect("install columns");
-    conn.query_drop(GRANTS.replace("%TABLE_PREFIX%", prefix))
+    let mut db = common::scratch("test", prefix, prefix)?;
+    db.cfg.active = true;
+    db.conn()
+        .query_drop(GRANTS.replace("%TABLE_PREFIX%", prefix))
         .unwrap();
     Some(db)
 }
 
 impl TestDb {
-    fn store(&self) -> MysqlStore {
-        MysqlStore::new(&self.cfg.db)
-    }
-
     /// Runs a request through the whole pipeline.
     fn send(&self, req: Request) -> Response {
         self.send_with(&self.cfg, req)

@@ -18,49 +18,35 @@
     clippy::string_slice
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mysql::prelude::Queryable;
-use osticket_api::config::{Config, DbSettings};
-use osticket_api::db::MysqlStore;
 use osticket_api::render::Node;
-use osticket_api::schema;
 use osticket_api::search::{self, index, Page};
 
-const SCHEMA: &str = include_str!("fixtures/schema.sql");
-const SEED: &str = include_str!("fixtures/seed.sql");
-
-static DATABASES: AtomicUsize = AtomicUsize::new(0);
-
+/// A throwaway database (tests/common) and an index directory of its own.
 struct TestDb {
-    cfg: Config,
-    url: String,
+    db: common::Scratch,
     dir: PathBuf,
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(opts) = mysql::Opts::from_url(&self.url) {
-            if let Ok(mut conn) = mysql::Conn::new(opts) {
-                let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.cfg.db.name));
-            }
-        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
+impl std::ops::Deref for TestDb {
+    type Target = common::Scratch;
+
+    fn deref(&self) -> &common::Scratch {
+        &self.db
+    }
+}
+
 impl TestDb {
-    fn store(&self) -> MysqlStore {
-        MysqlStore::new(&self.cfg.db)
-    }
-
-    fn conn(&self) -> mysql::Conn {
-        let mut c = mysql::Conn::new(mysql::Opts::from_url(&self.url).unwrap()).unwrap();
-        c.query_drop(format!("USE `{}`", self.cfg.db.name)).unwrap();
-        c
-    }
-
     fn search(&self, dir: Option<&Path>, q: &[(String, String)]) -> Page {
         search::search_indexed(&mut self.store(), &self.cfg.tables, dir, q, 30).unwrap()
     }
@@ -78,38 +64,9 @@ impl TestDb {
 }
 
 fn database(tag: &str) -> Option<TestDb> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("search index tests skipped: DATABASE_URL is not set");
-        return None;
-    };
-    let opts = mysql::Opts::from_url(&url).expect("DATABASE_URL");
-    let name = format!(
-        "osticket_api_search_{}_{}_{tag}",
-        std::process::id(),
-        DATABASES.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = mysql::Conn::new(opts.clone()).expect("connect to DATABASE_URL");
-    conn.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        .unwrap();
-    let mut cfg = Config::new("127.0.0.1:1", None, "x", "x", "x", "ost_").unwrap();
-    cfg.db = DbSettings {
-        host: opts.get_ip_or_hostname().to_string(),
-        port: Some(opts.get_tcp_port()),
-        socket: None,
-        name: name.clone(),
-        user: opts.get_user().unwrap_or_default().to_string(),
-        pass: opts.get_pass().unwrap_or_default().to_string(),
-        ssl_ca: None,
-    };
-    let dir = std::env::temp_dir().join(format!("osticket-api-search-test-{name}"));
-    let db = TestDb { cfg, url, dir };
-    conn.query_drop(format!("USE `{name}`")).unwrap();
-    for sql in [SCHEMA, SEED] {
-        conn.query_drop(sql.replace("%TABLE_PREFIX%", "ost_"))
-            .unwrap();
-    }
-    schema::install(&mut db.store(), &db.cfg.tables).unwrap();
-    Some(db)
+    let db = common::scratch("search", tag, "ost_")?;
+    let dir = std::env::temp_dir().join(format!("osticket-api-search-test-{}", db.cfg.db.name));
+    Some(TestDb { db, dir })
 }
 
 /// xorshift64*: small, seeded, good enough to pick words.
