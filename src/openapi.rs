@@ -328,11 +328,9 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
             "409".into(),
             error_response("osTicket refused the change, or the link exists already"),
         );
-    }
-    if route.action.is_write() {
         responses.insert(
             "413".into(),
-            error_response("The request body, an attachment or all of them are too large"),
+            error_response("The request body, an attachment or all of them are too large, or a message, note, reply or note title is longer than osTicket keeps whole (code too_long, field named)"),
         );
     }
     if matches!(route.action, Action::UpdateTicket | Action::CreateTicket) {
@@ -351,7 +349,13 @@ fn operation(route: &Route, method: &str, format: Option<&str>) -> Value {
         "500".into(),
         error_response("Internal error (logged to PHP's error log with the X-Request-Id)"),
     );
-    responses.insert("503".into(), error_response("Database unavailable"));
+    let mut unavailable = error_response("Database unavailable, or busy beyond the bounded lock wait (code database_busy); or the osticket_api extension is missing or of another version (extension_missing, extension_mismatch)");
+    add_header(
+        &mut unavailable,
+        "Retry-After",
+        json!({"$ref": "#/components/headers/Retry-After"}),
+    );
+    responses.insert("503".into(), unavailable);
     if matches!(route.action, Action::UpdateTicket | Action::SubticketCreate) {
         for response in responses.values_mut() {
             add_header(
@@ -411,6 +415,7 @@ pub fn document() -> Value {
             "schemas": schemas(),
             "headers": {
                 "X-Request-Id": {"description": "The request's id (16 hex digits); a 5xx answer's line in PHP's error log carries it", "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}},
+                "Retry-After": {"description": "Seconds to wait before trying again (database unavailable or busy)", "schema": {"type": "integer", "minimum": 1}},
                 "X-Ignored-Fields": {"description": "Body fields the endpoint does not know and ignored, comma-separated, sorted, percent-encoded where not plain ASCII; only when there were any", "schema": {"type": "string"}}
             },
         }
