@@ -65,6 +65,19 @@ die() {
 # banner TITLE: a visible section header on stdout.
 banner() { printf '\n======== %s ========\n' "$*"; }
 
+# ---- shell test suites ---------------------------------------------------------------------------
+
+# check DESCRIPTION EXPECTED ACTUAL: one check of a shell suite (tests/osticket/run.sh, upgrade.sh):
+# counts it in the caller's `passed`/`failed` and logs a failure under the caller's `NAME`.
+check() {
+  if [ "$2" = "$3" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    log "$NAME FAILED: $1: expected '$2', got '$3'"
+  fi
+}
+
 # ---- database --------------------------------------------------------------------------------------
 
 # db_url [DBNAME]: URL of the private database for the Rust side, TCP forced (the mysql crate would

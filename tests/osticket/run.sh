@@ -46,14 +46,6 @@ NAME="real-osticket lifecycle"
 passed=0
 failed=0
 summary_done=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    log "$NAME FAILED: $1: expected '$2', got '$3'"
-  fi
-}
 summary() {
   summary_done=1
   echo "$NAME: $passed passed, $failed failed"

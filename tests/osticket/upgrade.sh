@@ -37,14 +37,6 @@ PLUGIN_DIR="$WEB_ROOT/include/plugins/api-endpoints"
 
 passed=0
 failed=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    log "$NAME FAILED: $1: expected '$2', got '$3'"
-  fi
-}
 done_line=0
 tmp="$(mktemp -d)"
 on_exit() {
