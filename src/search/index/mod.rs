@@ -3,7 +3,8 @@
 //! any time.
 //!
 //! * [`schema`]: the document of a ticket; [`fold`]: characters folded as the database compares
-//!   subjects, and their trigrams; [`text`]: HTML bodies as text;
+//!   subjects, and their trigrams; [`text`]: HTML bodies as text; [`words`]: the full-text
+//!   tokenizer;
 //! * [`writer`]: the full (resumable) build and the catch-up with what changed since the last
 //!   commit; one writer at a time across processes (tantivy's lock file, taken with a try-lock);
 //! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25).
@@ -24,6 +25,7 @@ pub mod fold;
 pub mod query;
 pub mod schema;
 pub mod text;
+pub mod words;
 pub mod writer;
 
 use std::collections::{HashMap, HashSet};

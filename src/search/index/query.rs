@@ -11,7 +11,7 @@ use tantivy::query::{BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::schema::analyzer;
+use super::schema::query_analyzer;
 use super::{Snapshot, Unusable};
 
 /// Ticket ids of matching documents (at most `cap`), and how many documents match.
@@ -113,18 +113,22 @@ pub fn substring(
     )))
 }
 
+/// A part of a full-text search: its terms at their positions (a word of CJK or Thai text is
+/// the phrase of its bigrams), and whether the last term is a prefix.
+pub type Part = (Vec<(usize, String)>, bool);
+
 /// The parts of a full-text search: words and phrases (`"..."`), the last word of a part ending
 /// in `*` taken as a prefix.
-pub fn parts(text: &str) -> Vec<(Vec<String>, bool)> {
-    fn push(out: &mut Vec<(Vec<String>, bool)>, chunk: &str) {
-        let mut words = Vec::new();
-        let mut analyzer = analyzer();
+pub fn parts(text: &str) -> Vec<Part> {
+    fn push(out: &mut Vec<Part>, chunk: &str) {
+        let mut terms = Vec::new();
+        let mut analyzer = query_analyzer();
         let mut stream = analyzer.token_stream(chunk);
         while let Some(t) = stream.next() {
-            words.push(t.text.clone());
+            terms.push((t.position, t.text.clone()));
         }
-        if !words.is_empty() {
-            out.push((words, chunk.trim_end().ends_with('*')));
+        if !terms.is_empty() {
+            out.push((terms, chunk.trim_end().ends_with('*')));
         }
     }
     let mut out = Vec::new();
@@ -148,19 +152,19 @@ pub fn parts(text: &str) -> Vec<(Vec<String>, bool)> {
     out
 }
 
-fn part_query(field: Field, words: &[String], prefix: bool) -> Option<Box<dyn Query>> {
-    let terms: Vec<Term> = words
+fn part_query(field: Field, terms: &[(usize, String)], prefix: bool) -> Option<Box<dyn Query>> {
+    let terms: Vec<(usize, Term)> = terms
         .iter()
-        .map(|w| Term::from_field_text(field, w))
+        .map(|(p, w)| (*p, Term::from_field_text(field, w)))
         .collect();
     Some(match (terms.len(), prefix) {
         (0, _) => return None,
-        (_, true) => Box::new(PhrasePrefixQuery::new(terms)),
+        (_, true) => Box::new(PhrasePrefixQuery::new_with_offset(terms)),
         (1, false) => Box::new(TermQuery::new(
-            terms.into_iter().next()?,
+            terms.into_iter().next()?.1,
             IndexRecordOption::WithFreqs,
         )),
-        _ => Box::new(PhraseQuery::new(terms)),
+        _ => Box::new(PhraseQuery::new_with_offset(terms)),
     })
 }
 
@@ -178,10 +182,10 @@ pub fn fulltext(
     let q = BooleanQuery::new(
         parts
             .iter()
-            .map(|(words, prefix)| {
+            .map(|(terms, prefix)| {
                 let any: Vec<(Occur, Box<dyn Query>)> = [f.subject, f.body, f.people]
                     .iter()
-                    .filter_map(|&field| part_query(field, words, *prefix))
+                    .filter_map(|&field| part_query(field, terms, *prefix))
                     .map(|q| (Occur::Should, q))
                     .collect();
                 let q: Box<dyn Query> = Box::new(BooleanQuery::new(any));
@@ -220,7 +224,12 @@ mod tests {
 
     #[test]
     fn parts_are_words_phrases_and_prefixes() {
-        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let w = |v: &[&str]| {
+            v.iter()
+                .enumerate()
+                .map(|(i, s)| (i, s.to_string()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             parts("Drucker \"paper JAM\" prin* Müller"),
             vec![
@@ -237,5 +246,23 @@ mod tests {
         assert_eq!(parts("e-mail"), vec![(w(&["e", "mail"]), false)]);
         assert!(parts("  \"\" * !!").is_empty());
         assert_eq!(parts("東京 😀"), vec![(w(&["東京"]), false)]);
+    }
+
+    #[test]
+    fn cjk_words_are_phrases_of_bigrams() {
+        let t = |v: &[(usize, &str)]| {
+            v.iter()
+                .map(|(p, s)| (*p, s.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            parts("東京都 猫 서울* \"東京 tower\""),
+            vec![
+                (t(&[(0, "東京"), (1, "京都")]), false),
+                (t(&[(0, "猫")]), false),
+                (t(&[(0, "서울")]), true),
+                (t(&[(0, "東京"), (2, "tower")]), false),
+            ]
+        );
     }
 }

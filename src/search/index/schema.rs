@@ -4,18 +4,25 @@
 //! * `grams`, `number`: the trigram hashes of the folded subject ([`super::fold`]) and the hash
 //!   of the folded number, for `query`;
 //! * `subject`, `body` (the text of every thread entry, titles included), `people` (the user's
-//!   name and e-mail, the ticket number): words for `mode=fulltext`, analysed by [`ANALYZER`].
+//!   name and e-mail, the ticket number): words for `mode=fulltext`, analysed by [`ANALYZER`]
+//!   ([`super::words`]: words, and bigrams of CJK and Thai text).
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer};
 use tantivy::Index;
+
+use super::words::{Mode, WordTokenizer};
 
 /// Name of the text analyser: words, lower-cased, accents folded (`Müller` finds `muller`).
 pub const ANALYZER: &str = "osticket_words";
+
+/// The format of the documents and their analysis, recorded in every commit's payload. An index
+/// of another format is not used (search answers through SQL) until it is rebuilt. Raise it
+/// whenever documents or [`analyzer`] change. 1: words of `SimpleTokenizer`; 2: CJK and Thai
+/// bigrams, combining marks kept with their character, NFC.
+pub const FORMAT: u32 = 2;
 
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -73,9 +80,18 @@ pub fn fields(schema: &Schema) -> Option<Fields> {
     })
 }
 
-/// The word analyser.
+/// The word analyser of the index.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    analyzer_for(Mode::Index)
+}
+
+/// The word analyser of a query: the index's, with bigrams only for CJK and Thai runs.
+pub fn query_analyzer() -> TextAnalyzer {
+    analyzer_for(Mode::Query)
+}
+
+fn analyzer_for(mode: Mode) -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::new(mode))
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
