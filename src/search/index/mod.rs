@@ -74,6 +74,13 @@ pub struct Payload {
     pub total: u64,
     /// Hash of the fold file written by the build ([`fold_hash`]).
     pub fold: String,
+    /// Format of the documents ([`schema::FORMAT`]; 1 for indexes from before it was recorded).
+    #[serde(default = "first_format")]
+    pub format: u32,
+}
+
+fn first_format() -> u32 {
+    1
 }
 
 /// FNV-1a of the fold file's bytes (empty: no fold).
@@ -89,6 +96,17 @@ pub fn fold_hash(bytes: &[u8]) -> String {
 impl Payload {
     fn parse(raw: Option<&str>) -> Option<Payload> {
         serde_json::from_str(raw?).ok()
+    }
+
+    /// Why an index with this payload cannot answer for this version (`None`: it can).
+    pub fn outdated(&self) -> Option<Unusable> {
+        (self.format != schema::FORMAT).then(|| {
+            Unusable(format!(
+                "the index has format {}, this version reads format {}; rebuild it",
+                self.format,
+                schema::FORMAT
+            ))
+        })
     }
 }
 
@@ -208,6 +226,9 @@ impl Handle {
             .ok_or_else(|| Unusable("the index has not been built".into()))?;
         if payload.state != "ready" {
             return Err(Unusable("the index is being built".into()));
+        }
+        if let Some(why) = payload.outdated() {
+            return Err(why);
         }
         if payload.fold != self.fold_id {
             // Rebuilt since this worker opened it: open it again on the next request.
@@ -375,6 +396,13 @@ pub fn status(store: &mut dyn Store, tables: &Tables, dir: Option<&Path>) -> Res
             ));
             st.last_commit = p.at;
         }
+        Some(p) if p.outdated().is_some() => {
+            st.state = p
+                .outdated()
+                .map(|u| format!("unusable: {}", u.0))
+                .unwrap_or_default();
+            st.last_commit = p.at;
+        }
         Some(p) => {
             st.state = "ready".into();
             st.lag = Some(
@@ -385,4 +413,57 @@ pub fn status(store: &mut dyn Store, tables: &Tables, dir: Option<&Path>) -> Res
         }
     }
     Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn commit_payload(dir: &Path, raw: &str) {
+        let index = if dir.join("meta.json").is_file() {
+            Index::open_in_dir(dir).unwrap()
+        } else {
+            Index::create_in_dir(dir, schema::schema().0).unwrap()
+        };
+        let mut w: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut c = w.prepare_commit().unwrap();
+        c.set_payload(raw);
+        c.commit().unwrap();
+    }
+
+    #[test]
+    fn an_index_of_another_format_is_not_used_until_rebuilt() {
+        let dir = std::env::temp_dir().join(format!(
+            "osticket-api-format-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = fold_hash(&[]);
+        // Written before the format was recorded: format 1.
+        let old = format!(
+            r#"{{"state":"ready","at":"2026-01-01 00:00:00","since":"2026-01-01 00:00:00","entry":0,"cursor":0,"total":0,"fold":"{empty}"}}"#
+        );
+        assert_eq!(Payload::parse(Some(&old)).unwrap().format, 1);
+        commit_payload(&dir, &old);
+        let why = handle(&dir).unwrap().snapshot().err().expect("refused");
+        assert!(
+            why.0.contains("format 1") && why.0.contains("rebuild"),
+            "{why:?}"
+        );
+        // The current format is used.
+        let mut p = Payload::parse(Some(&old)).unwrap();
+        p.format = schema::FORMAT;
+        commit_payload(&dir, &serde_json::to_string(&p).unwrap());
+        assert!(handle(&dir).unwrap().snapshot().is_ok());
+        // Any other format is refused too.
+        p.format = schema::FORMAT + 1;
+        commit_payload(&dir, &serde_json::to_string(&p).unwrap());
+        assert!(handle(&dir).unwrap().snapshot().is_err());
+        forget(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

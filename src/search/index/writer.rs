@@ -282,7 +282,11 @@ pub fn build(
     let fold_bytes = fold.as_ref().map(Fold::to_bytes).unwrap_or_default();
     let fold_id = fold_hash(&fold_bytes);
     let mut payload = match old {
-        Some(p) if resume && p.state == "building" && p.fold == fold_id => p,
+        Some(p)
+            if resume && p.state == "building" && p.fold == fold_id && p.outdated().is_none() =>
+        {
+            p
+        }
         _ => {
             writer.delete_all_documents().map_err(index_err)?;
             let (at, since, entry) = clock(store, tables)?;
@@ -294,6 +298,7 @@ pub fn build(
                 cursor: 0,
                 total,
                 fold: fold_id,
+                format: schema::FORMAT,
             }
         }
     };
@@ -361,6 +366,10 @@ pub fn catch_up(
     let Some(old) = Payload::parse(metas.payload.as_deref()).filter(|p| p.state == "ready") else {
         return Ok(Err(Unusable("the index has not been built".into())));
     };
+    if let Some(why) = old.outdated() {
+        // Documents of this version's format would join those of another: rebuild instead.
+        return Ok(Err(why));
+    }
     let writer: std::result::Result<IndexWriter, _> =
         h.index.writer_with_num_threads(1, CATCH_UP_MEMORY);
     let mut writer = match writer {
@@ -400,6 +409,7 @@ pub fn catch_up(
         cursor: 0,
         total: 0,
         fold: old.fold,
+        format: old.format,
     };
     let raw = serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
     let done = writer.prepare_commit().and_then(|mut c| {
