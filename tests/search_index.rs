@@ -490,3 +490,245 @@ fn fulltext_finds_words_phrases_prefixes_and_people() {
     );
     assert!(m.total.unwrap() >= spaced, "accent-folded words");
 }
+
+/// Tickets `(id, subject, [html bodies])` inserted as they are (user 1, open, department 1).
+fn insert(db: &TestDb, tickets: &[(i64, String, Vec<String>)]) {
+    let mut conn = db.conn();
+    for (id, subject, bodies) in tickets {
+        conn.exec_drop(
+            "INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, created, updated) \
+             VALUES (?, ?, 1, 1, 1, NOW(), NOW())",
+            (id, format!("CJK-{id}")),
+        )
+        .unwrap();
+        conn.exec_drop(
+            "INSERT INTO ost_ticket__cdata (ticket_id, subject) VALUES (?, ?)",
+            (id, subject),
+        )
+        .unwrap();
+        conn.exec_drop(
+            "INSERT INTO ost_thread (id, object_id, object_type, created) VALUES (?, ?, 'T', NOW())",
+            (id, id),
+        )
+        .unwrap();
+        for body in bodies {
+            conn.exec_drop(
+                "INSERT INTO ost_thread_entry (thread_id, staff_id, user_id, type, flags, poster, body, format, created, updated) \
+                 VALUES (?, 0, 1, 'M', 0, 'x', ?, 'html', NOW(), NOW())",
+                (id, body),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Han, kana and Hangul letters (the characters the generated CJK queries are cut from).
+fn cjk_letter(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{AC00}'..='\u{D7A3}')
+}
+
+fn nfc(s: &str) -> String {
+    icu_normalizer::ComposingNormalizer::new_nfc()
+        .normalize(s)
+        .into_owned()
+}
+
+#[test]
+fn fulltext_finds_cjk_words_in_bodies_and_subjects() {
+    let Some(db) = database("cjk") else { return };
+    let mut rng = Rng::seeded();
+    let i18n: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/i18n.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let fixture = |k: &str| i18n["values"][k].as_str().unwrap().to_owned();
+    let s = |v: &str| v.to_string();
+    let tickets: Vec<(i64, String, Vec<String>)> = vec![
+        (
+            5001,
+            s("東京のサーバー障害"),
+            vec![s("<p>東京都に住んでいます。</p>")],
+        ),
+        (
+            5002,
+            s("北京办公室"),
+            vec![fixture("chinese"), s("黑猫很可爱")],
+        ),
+        (5003, s("서울 사무실"), vec![fixture("korean")]),
+        (5004, s("京都 visit"), vec![s("<b>京都</b>で会いましょう")]),
+        (
+            5005,
+            s("Drucker kaputt"),
+            vec![fixture("japanese"), fixture("thai")],
+        ),
+        // Decomposed kana and jamo: found by their composed forms.
+        (
+            5006,
+            s("\u{1112}\u{1161}\u{11AB}\u{1100}\u{1173}\u{11AF} 문서"),
+            vec![s("か\u{3099}っこうの先生")],
+        ),
+        (5007, s("大阪支店"), vec![s("東の京の都")]),
+        (5008, s("printer ✓"), vec![s("Die Straße in 東京 tower")]),
+    ];
+    insert(&db, &tickets);
+    // Noise: generated tickets (their words include 東京, サーバー and 障害).
+    let made = generate(&db, &mut rng, 60, false);
+    db.build();
+    let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        v.push(("mode".into(), "fulltext".into()));
+        v
+    };
+    // The text of every ticket with CJK text, composed as the index composes it.
+    let mut texts: Vec<(i64, String)> = tickets
+        .iter()
+        .map(|(id, subject, bodies)| {
+            let bodies: Vec<String> = bodies
+                .iter()
+                .map(|b| index::text::body_text(b, "html"))
+                .collect();
+            (*id, nfc(&format!("{subject} {}", bodies.join(" "))))
+        })
+        .collect();
+    {
+        let mut conn = db.conn();
+        for (id, _, subject) in &made {
+            let bodies: Vec<String> = conn
+                .exec(
+                    "SELECT body FROM ost_thread_entry WHERE thread_id = ?",
+                    (id,),
+                )
+                .unwrap();
+            let bodies: Vec<String> = bodies
+                .iter()
+                .map(|b| index::text::body_text(b, "html"))
+                .collect();
+            texts.push((*id, nfc(&format!("{subject} {}", bodies.join(" ")))));
+        }
+    }
+    let expect = |word: &str| -> Vec<i64> {
+        let word = nfc(word);
+        let mut v: Vec<i64> = texts
+            .iter()
+            .filter(|(_, t)| t.contains(&word))
+            .map(|(id, _)| *id)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let found = |word: &str, relevance: bool| -> (Vec<i64>, Option<u64>) {
+        let mut params = vec![("query", word), ("limit", "100"), ("count", "exact")];
+        if relevance {
+            params.push(("sort", "relevance"));
+        }
+        let p = db.search(Some(&db.dir), &q(&params));
+        let mut got = ids(&p);
+        got.sort_unstable();
+        (got, p.total)
+    };
+    // Words inside sentences (bodies and subjects), one character, kana and kanji, Hangul, Thai.
+    for (word, want) in [
+        ("東京", vec![5001, 5008]),
+        ("京都", vec![5001, 5004]),
+        ("都に住", vec![5001]),
+        ("打印机", vec![5002]),
+        ("猫", vec![5002]),
+        ("서울", vec![5003]),
+        ("고장", vec![5003]),
+        ("プリンター", vec![5005]),
+        ("壊れ", vec![5005]),
+        ("がっこう", vec![5006]),
+        ("한글", vec![5006]),
+        ("เครื่องพิมพ์", vec![5005]),
+        ("大阪", vec![5007]),
+    ] {
+        let mut want = want;
+        // Generated subjects may hold the word too.
+        want.extend(expect(word).into_iter().filter(|id| *id < 5000));
+        want.sort_unstable();
+        assert_eq!(expect(word), want, "the oracle agrees for {word}");
+        for relevance in [false, true] {
+            assert_eq!(
+                found(word, relevance),
+                (want.clone(), Some(want.len() as u64)),
+                "{word} (relevance: {relevance})"
+            );
+        }
+    }
+    // Not found: the characters in another order, or not in a row.
+    for word in ["京東", "都京", "서사", "東京に", "北京大阪", "ーバサ"] {
+        assert_eq!(found(word, false), (vec![], Some(0)), "{word}");
+    }
+    // A phrase across the space, and prefixes.
+    assert_eq!(found("\"東京 tower\"", true).0, vec![5008]);
+    assert_eq!(found("\"tower 東京\"", true).0, Vec::<i64>::new());
+    assert_eq!(found("東京都*", false).0, vec![5001]);
+    assert_eq!(found("サーバ*", false).0, expect("サーバ"));
+    // Generated: pieces of the CJK runs of every text, and those pieces reversed.
+    let mut hits = 0;
+    for n in 0..80 {
+        let (_, text) = rng.pick(&texts).clone();
+        let chars: Vec<char> = text.chars().collect();
+        let starts: Vec<usize> = (0..chars.len()).filter(|&i| cjk_letter(chars[i])).collect();
+        if starts.is_empty() {
+            continue;
+        }
+        let from = *rng.pick(&starts);
+        let mut word: String = chars[from..]
+            .iter()
+            .take(1 + rng.below(4))
+            .take_while(|c| cjk_letter(**c))
+            .collect();
+        if n % 3 == 0 {
+            word = word.chars().rev().collect();
+        }
+        let want = expect(&word);
+        hits += usize::from(!want.is_empty());
+        let (got, total) = found(&word, n % 2 == 0);
+        assert_eq!(got, want, "{word:?}");
+        assert_eq!(total, Some(want.len() as u64), "{word:?}");
+    }
+    assert!(hits > 40, "the generated words were found ({hits} of 80)");
+
+    // An index of the previous format (no format in its payload) is not used until rebuilt.
+    let old = {
+        let index = tantivy::Index::open_in_dir(&db.dir).unwrap();
+        let raw = index.load_metas().unwrap().payload.unwrap();
+        let mut p: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        p.as_object_mut().unwrap().remove("format");
+        let mut w: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut c = w.prepare_commit().unwrap();
+        c.set_payload(&p.to_string());
+        c.commit().unwrap();
+        p
+    };
+    assert!(old.get("fold").is_some());
+    let plan = |word: &str| {
+        let parsed = search::parse(
+            &mut db.store(),
+            &db.cfg.tables,
+            &q(&[("query", word), ("sort", "relevance")]),
+        )
+        .unwrap();
+        search::plan::plan(&mut db.store(), &db.cfg.tables, Some(&db.dir), &parsed).unwrap()
+    };
+    assert!(matches!(plan("東京"), search::plan::Plan::Sql { .. }));
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert!(
+        status.state.starts_with("unusable: ") && status.state.contains("rebuild"),
+        "{status:?}"
+    );
+    // `rebuild` (resuming by default) starts over.
+    db.build();
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert_eq!(status.state, "ready");
+    assert!(matches!(plan("東京"), search::plan::Plan::Ranked(_)));
+    assert_eq!(found("東京", false).0, expect("東京"));
+}
