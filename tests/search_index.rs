@@ -732,3 +732,49 @@ fn fulltext_finds_cjk_words_in_bodies_and_subjects() {
     assert!(matches!(plan("東京"), search::plan::Plan::Ranked(_)));
     assert_eq!(found("東京", false).0, expect("東京"));
 }
+
+#[test]
+fn fulltext_totals_follow_the_capped_rule() {
+    let Some(db) = database("cap") else { return };
+    const N: u64 = 10_010;
+    let mut conn = db.conn();
+    for sql in [
+        "INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, created, updated) \
+         SELECT 10000 + seq, CONCAT('C', seq), 1, 1 + seq % 2, 1, NOW() - INTERVAL seq MINUTE, NOW() FROM seq_1_to_10010",
+        "INSERT INTO ost_ticket__cdata (ticket_id, subject) \
+         SELECT 10000 + seq, CONCAT('常見問題 common ', IF(seq % 500 = 0, 'rare ', ''), seq) FROM seq_1_to_10010",
+        "INSERT INTO ost_thread (id, object_id, object_type, created) SELECT 10000 + seq, 10000 + seq, 'T', NOW() FROM seq_1_to_10010",
+        "INSERT INTO ost_thread_entry (thread_id, staff_id, user_id, type, flags, poster, body, format, created, updated) \
+         SELECT 10000 + seq, 0, 1, 'M', 0, 'x', '<p>Der Drucker druckt nicht</p>', 'html', NOW(), NOW() FROM seq_1_to_10010",
+    ] {
+        conn.query_drop(sql).unwrap();
+    }
+    db.build();
+    let search = |pairs: &[(&str, &str)]| -> Page {
+        let mut v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        v.push(("mode".into(), "fulltext".into()));
+        db.search(Some(&db.dir), &v)
+    };
+    for word in ["common", "問題", "drucker"] {
+        for sort in ["created", "relevance"] {
+            // More than 10,000 matches: the top 20 without a total, unless count=exact.
+            let p = search(&[("query", word), ("sort", sort)]);
+            assert_eq!(ids(&p).len(), 20, "{word} {sort}");
+            assert!(p.has_next, "{word} {sort}");
+            assert_eq!(p.total, None, "{word} {sort}: capped");
+            let p = search(&[("query", word), ("sort", sort), ("count", "exact")]);
+            assert_eq!(ids(&p).len(), 20, "{word} {sort}");
+            assert_eq!(p.total, Some(N), "{word} {sort}: count=exact");
+            // A filter leaves 5,005: exact again.
+            let p = search(&[("query", word), ("sort", sort), ("state", "open")]);
+            assert_eq!(p.total, Some(N / 2), "{word} {sort}: filtered");
+        }
+    }
+    for sort in ["number", "relevance"] {
+        let p = search(&[("query", "RARE"), ("sort", sort), ("limit", "5")]);
+        assert_eq!((ids(&p).len(), p.total), (5, Some(N / 500)), "{sort}");
+    }
+}
