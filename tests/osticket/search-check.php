@@ -135,6 +135,23 @@ check(
 [$status, , $ids] = search(['query' => "\"ursache {$secret}\"", 'mode' => 'fulltext', 'sort' => 'relevance']);
 check('a phrase across the note', $status === 200 && $ids === [(int) $t1->getId()], [$status, $ids]);
 
+// Chinese and Japanese text (no spaces between words): a two-character word inside a sentence is
+// found by full text, in the body and in the subject, with X-Total-Count; other words are not.
+$tag = bin2hex(random_bytes(3));
+$zh = ticket("服务器故障 {$tag}", "<p>你好，请帮忙：打印机坏了。{$tag}</p>");
+$ja = ticket("東京都の事務所 {$tag}", "プリンターが壊れました。よろしくお願いします {$tag}");
+foreach ([['打印', [$zh]], ['故障', [$zh]], ['東京', [$ja]], ['壊れ', [$ja]], ['京東', []], ['印打', []]] as [$cjk, $want]) {
+    foreach (['created', 'relevance'] as $sort) {
+        [$status, $total, $ids] = search(['query' => "{$cjk} {$tag}", 'mode' => 'fulltext', 'sort' => $sort]);
+        $wantIds = array_map(fn ($t) => (int) $t->getId(), $want);
+        check(
+            "full text finds the CJK word {$cjk} (sort={$sort}) with X-Total-Count",
+            $status === 200 && $ids === $wantIds && $total === count($want),
+            [$status, $total, $ids, $wantIds]
+        );
+    }
+}
+
 // Closed through osTicket: the state filter follows at once.
 $closed = TicketStatus::objects()->filter(['state' => 'closed'])->first();
 $t2->setStatus($closed, 'Erledigt', $errors, false);
