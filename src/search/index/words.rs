@@ -6,9 +6,12 @@
 //!   tantivy's `SimpleTokenizer` splits; everything else separates words (and is not indexed:
 //!   punctuation, symbols, emoji).
 //! * Combining marks belong to the character before them (`e` + U+0301 is one character with
-//!   `é`), so they never split a word; each word or run is normalised to NFC, so decomposed and
-//!   precomposed text (`Mu\u{308}ller`, `か\u{3099}`, conjoining Hangul jamo) give the same
-//!   tokens. Variation selectors are dropped (`葛\u{E0100}` is `葛`).
+//!   `é`), so they never split a word; each word is normalised to NFC and each run of the bigram
+//!   scripts to NFKC, so decomposed and precomposed text (`Mu\u{308}ller`, `か\u{3099}`,
+//!   conjoining Hangul jamo) give the same tokens, and so do half-width and full-width katakana
+//!   (`ﾌﾟﾘﾝﾀｰ` is `プリンター`, as Lucene's `CJKWidthFilter` folds; full-width Latin letters are
+//!   folded by the analyser's ASCII folding). Variation selectors are dropped (`葛\u{E0100}` is
+//!   `葛`).
 //! * A run of `n` characters of the bigram scripts gives the bigrams `c0c1`, `c1c2`, ... at
 //!   positions `p`, `p+1`, ... and, in the index ([`Mode::Index`]), every single character at its
 //!   own position too, so that a one-character query finds it inside a longer run. A query
@@ -118,6 +121,7 @@ struct Tables {
     scripts: ScriptWithExtensionsBorrowed<'static>,
     categories: CodePointMapDataBorrowed<'static, GeneralCategory>,
     nfc: ComposingNormalizerBorrowed<'static>,
+    nfkc: ComposingNormalizerBorrowed<'static>,
 }
 
 impl Tables {
@@ -126,6 +130,7 @@ impl Tables {
             scripts: ScriptWithExtensions::new(),
             categories: CodePointMapData::<GeneralCategory>::new(),
             nfc: ComposingNormalizer::new_nfc(),
+            nfkc: ComposingNormalizer::new_nfkc(),
         }
     }
 
@@ -242,16 +247,17 @@ fn emit(
     position: &mut usize,
     out: &mut Vec<Token>,
 ) {
-    let normal = if r.text.is_ascii() {
-        r.text.clone()
-    } else {
-        tables.nfc.normalize(&r.text).into_owned()
-    };
     if !r.bigram {
-        out.push(token(r.from, r.to, *position, normal));
+        let word = if r.text.is_ascii() {
+            r.text
+        } else {
+            tables.nfc.normalize(&r.text).into_owned()
+        };
+        out.push(token(r.from, r.to, *position, word));
         *position += 1;
         return;
     }
+    let normal = tables.nfkc.normalize(&r.text).into_owned();
     // Units of the normalised run: a character and the marks after it. Their offsets are
     // their own when normalising changed nothing (and nothing was ignored), else the run's.
     let exact = normal == r.text && text.get(r.from..r.to) == Some(r.text.as_str());
@@ -400,6 +406,12 @@ mod tests {
             owned(&[(0, "한"), (0, "한글"), (1, "글")])
         );
         assert_eq!(texts("葛\u{E0100}飾", Mode::Query), owned(&[(0, "葛飾")]));
+        // Half-width katakana (with their separate voiced marks) are the full-width ones.
+        assert_eq!(
+            texts("ﾌﾟﾘﾝﾀｰ", Mode::Query),
+            texts("プリンター", Mode::Query)
+        );
+        assert_eq!(texts("ｶﾞｯｺｳ", Mode::Index), texts("ガッコウ", Mode::Index));
         // Emoji are not indexed and separate words; a ZWJ sequence too.
         assert_eq!(
             texts("a😀b 👩\u{200D}💻 🇩🇪x", Mode::Query),
@@ -474,11 +486,14 @@ mod tests {
                     .chars()
                     .filter(|c| !matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'))
                     .collect();
-                let normal = ComposingNormalizer::new_nfc()
+                let nfc = ComposingNormalizer::new_nfc()
+                    .normalize(&plain)
+                    .into_owned();
+                let nfkc = ComposingNormalizer::new_nfkc()
                     .normalize(&plain)
                     .into_owned();
                 prop_assert!(
-                    normal.contains(&t.text),
+                    nfc.contains(&t.text) || nfkc.contains(&t.text),
                     "{t:?} is not in its span {src:?} of {text:?}"
                 );
                 prop_assert!(
