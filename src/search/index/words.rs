@@ -24,6 +24,8 @@
 //! character's own; where NFC changed a run, every token of it spans the whole run. This module
 //! must not import `ext_php_rs` or `mysql`.
 
+use std::borrow::Cow;
+
 use icu_normalizer::{ComposingNormalizer, ComposingNormalizerBorrowed};
 use icu_properties::props::{GeneralCategory, GeneralCategoryGroup, Script};
 use icu_properties::script::{ScriptWithExtensions, ScriptWithExtensionsBorrowed};
@@ -65,31 +67,67 @@ impl WordTokenizer {
     }
 }
 
-/// The tokens of one text.
-pub struct WordStream {
-    tokens: std::vec::IntoIter<Token>,
+/// The tokens of one text, found as they are read.
+pub struct WordStream<'a> {
+    text: &'a str,
+    /// Where the next run is looked for.
+    cursor: usize,
+    /// Position of the next run's first token.
+    position: usize,
+    mode: Mode,
+    tables: Tables,
+    /// The bigram run being emitted.
+    pending: Option<Pending<'a>>,
     current: Token,
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = WordStream;
+    type TokenStream<'a> = WordStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         WordStream {
-            tokens: tokens(text, self.mode).into_iter(),
+            text,
+            cursor: 0,
+            position: 0,
+            mode: self.mode,
+            tables: Tables::new(),
+            pending: None,
             current: Token::default(),
         }
     }
 }
 
-impl TokenStream for WordStream {
+impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.current = t;
-                true
+        loop {
+            if let Some(p) = self.pending.as_mut() {
+                if p.next(self.mode, &mut self.current) {
+                    return true;
+                }
+                self.pending = None;
             }
-            None => false,
+            let Some(run) = self.scan() else {
+                return false;
+            };
+            let raw = run.text(self.text);
+            if run.bigram {
+                self.pending = Some(Pending::new(&self.tables, run, raw, self.position));
+                self.position += self.pending.as_ref().map_or(0, |p| p.units.len());
+                continue;
+            }
+            let t = &mut self.current;
+            t.text.clear();
+            if raw.is_ascii() {
+                t.text.push_str(&raw);
+            } else {
+                t.text.push_str(&self.tables.nfc.normalize(&raw));
+            }
+            t.offset_from = run.from;
+            t.offset_to = run.to;
+            t.position = self.position;
+            t.position_length = 1;
+            self.position += 1;
+            return true;
         }
     }
 
@@ -99,6 +137,54 @@ impl TokenStream for WordStream {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.current
+    }
+}
+
+impl<'a> WordStream<'a> {
+    /// The next run from the cursor on (its end: the cursor).
+    fn scan(&mut self) -> Option<Run> {
+        let rest = self.text.get(self.cursor..)?;
+        let mut run: Option<Run> = None;
+        for (i, c) in rest.char_indices() {
+            let at = self.cursor + i;
+            let end = at + c.len_utf8();
+            let class = self.tables.class(c);
+            match (class, run.as_mut()) {
+                (Class::Ignored, Some(r)) => r.ignored = true,
+                (Class::Ignored | Class::Mark | Class::Separator, None) => {}
+                (Class::Mark, Some(r)) => {
+                    r.to = end;
+                    if let Some(u) = r.units.last_mut() {
+                        u.1 = end;
+                    }
+                }
+                (Class::Word, Some(r)) if !r.bigram => r.to = end,
+                (Class::Bigram, Some(r)) if r.bigram => {
+                    r.to = end;
+                    r.units.push((at, end));
+                }
+                (Class::Word | Class::Bigram, Some(_)) => {
+                    self.cursor = at;
+                    return run;
+                }
+                (Class::Word | Class::Bigram, None) => {
+                    let bigram = class == Class::Bigram;
+                    run = Some(Run {
+                        bigram,
+                        from: at,
+                        to: end,
+                        ignored: false,
+                        units: if bigram { vec![(at, end)] } else { Vec::new() },
+                    });
+                }
+                (Class::Separator, Some(_)) => {
+                    self.cursor = end;
+                    return run;
+                }
+            }
+        }
+        self.cursor = self.text.len();
+        run
     }
 }
 
@@ -134,16 +220,33 @@ impl Tables {
         }
     }
 
+    fn class_ignored(c: char) -> Option<Class> {
+        matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}').then_some(Class::Ignored)
+    }
+
     fn class(&self, c: char) -> Class {
-        if c.is_ascii() {
-            return if c.is_ascii_alphanumeric() {
-                Class::Word
-            } else {
-                Class::Separator
-            };
-        }
-        if matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}') {
-            return Class::Ignored;
+        Tables::class_fast(c).unwrap_or_else(|| self.class_looked_up(c))
+    }
+
+    /// The class of the most frequent characters without a table lookup (tested to agree).
+    fn class_fast(c: char) -> Option<Class> {
+        Some(match c {
+            '0'..='9' | 'a'..='z' | 'A'..='Z' => Class::Word,
+            '\0'..='\u{7F}' | '\u{D7}' | '\u{F7}' => Class::Separator,
+            // Latin-1 and Latin Extended-A/B letters, Cyrillic letters.
+            '\u{C0}'..='\u{24F}' | '\u{400}'..='\u{481}' | '\u{48A}'..='\u{4FF}' => Class::Word,
+            // CJK ideographs, kana, Hangul syllables.
+            '\u{4E00}'..='\u{9FFF}'
+            | '\u{3041}'..='\u{3096}'
+            | '\u{30A1}'..='\u{30FA}'
+            | '\u{AC00}'..='\u{D7A3}' => Class::Bigram,
+            _ => return None,
+        })
+    }
+
+    fn class_looked_up(&self, c: char) -> Class {
+        if let Some(class) = Tables::class_ignored(c) {
+            return class;
         }
         if GeneralCategoryGroup::Mark.contains(self.categories.get(c)) {
             return Class::Mark;
@@ -161,131 +264,126 @@ impl Tables {
     }
 }
 
-/// The run being collected: a word, or the characters (with their marks) of a bigram run.
+/// A run of the text: a word, or the characters (with their marks) of a bigram run.
 struct Run {
     bigram: bool,
     /// Byte range in the text.
     from: usize,
     to: usize,
-    /// The characters without ignored ones; for a bigram run, where each unit starts.
-    text: String,
+    /// Whether it holds ignored characters.
+    ignored: bool,
+    /// For a bigram run: the byte range of each character with its marks.
     units: Vec<(usize, usize)>,
+}
+
+impl Run {
+    /// Its characters, without ignored ones.
+    fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let raw = text.get(self.from..self.to).unwrap_or_default();
+        if self.ignored {
+            Cow::Owned(
+                raw.chars()
+                    .filter(|&c| Tables::class_ignored(c).is_none())
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+}
+
+/// A bigram run being emitted: its NFKC text cut into units, and the next token's place.
+struct Pending<'a> {
+    normal: Cow<'a, str>,
+    /// Byte ranges of the units in `normal`.
+    units: Vec<(usize, usize)>,
+    /// Offsets of each unit in the text (`None`: NFKC changed the run, every token spans it).
+    spans: Option<Vec<(usize, usize)>>,
+    from: usize,
+    to: usize,
+    position: usize,
+    /// The unit of the next token, and whether its single character was emitted.
+    k: usize,
+    single_done: bool,
+}
+
+impl<'a> Pending<'a> {
+    fn new(tables: &Tables, run: Run, raw: Cow<'a, str>, position: usize) -> Pending<'a> {
+        let normal = match raw {
+            Cow::Borrowed(s) => tables.nfkc.normalize(s),
+            Cow::Owned(s) => Cow::Owned(tables.nfkc.normalize(&s).into_owned()),
+        };
+        let exact = !run.ignored && matches!(normal, Cow::Borrowed(_));
+        let mut units: Vec<(usize, usize)> = Vec::with_capacity(run.units.len());
+        for (i, c) in normal.char_indices() {
+            let end = i + c.len_utf8();
+            match units.last_mut() {
+                Some(u) if tables.class(c) == Class::Mark => u.1 = end,
+                _ => units.push((i, end)),
+            }
+        }
+        let spans = (exact && units.len() == run.units.len()).then_some(run.units);
+        Pending {
+            normal,
+            units,
+            spans,
+            from: run.from,
+            to: run.to,
+            position,
+            k: 0,
+            single_done: false,
+        }
+    }
+
+    fn span(&self, k: usize) -> (usize, usize) {
+        self.spans
+            .as_ref()
+            .and_then(|s| s.get(k).copied())
+            .unwrap_or((self.from, self.to))
+    }
+
+    /// Writes the next token into `t`; `false` at the end of the run.
+    fn next(&mut self, mode: Mode, t: &mut Token) -> bool {
+        let n = self.units.len();
+        while let Some(&(start, end)) = self.units.get(self.k) {
+            let k = self.k;
+            // Each unit's single character (in the index, or a run of one), then its bigram.
+            let (text_to, offsets) = if !self.single_done {
+                self.single_done = true;
+                if mode == Mode::Query && n > 1 {
+                    continue;
+                }
+                (end, (self.span(k).0, self.span(k).1))
+            } else {
+                self.k += 1;
+                self.single_done = false;
+                match self.units.get(k + 1) {
+                    Some(&(_, next_end)) => (next_end, (self.span(k).0, self.span(k + 1).1)),
+                    None => continue,
+                }
+            };
+            t.text.clear();
+            t.text
+                .push_str(self.normal.get(start..text_to).unwrap_or_default());
+            t.offset_from = offsets.0;
+            t.offset_to = offsets.1;
+            t.position = self.position + k;
+            t.position_length = 1;
+            return true;
+        }
+        false
+    }
 }
 
 /// The tokens of `text` (see the module documentation).
 pub fn tokens(text: &str, mode: Mode) -> Vec<Token> {
-    let tables = Tables::new();
+    let mut tokenizer = WordTokenizer::new(mode);
+    let mut stream = tokenizer.token_stream(text);
     let mut out = Vec::new();
-    let mut position = 0usize;
-    let mut run: Option<Run> = None;
-    for (i, c) in text.char_indices() {
-        let end = i + c.len_utf8();
-        let class = tables.class(c);
-        match (class, run.as_mut()) {
-            (Class::Ignored, _) | (Class::Mark, None) => {}
-            (Class::Mark, Some(r)) => {
-                r.text.push(c);
-                r.to = end;
-                if let Some(u) = r.units.last_mut() {
-                    u.1 = end;
-                }
-            }
-            (Class::Word, Some(r)) if !r.bigram => {
-                r.text.push(c);
-                r.to = end;
-            }
-            (Class::Bigram, Some(r)) if r.bigram => {
-                r.text.push(c);
-                r.to = end;
-                r.units.push((i, end));
-            }
-            (Class::Word | Class::Bigram, _) => {
-                if let Some(r) = run.take() {
-                    emit(&tables, text, r, mode, &mut position, &mut out);
-                }
-                let mut r = Run {
-                    bigram: class == Class::Bigram,
-                    from: i,
-                    to: end,
-                    text: String::new(),
-                    units: Vec::new(),
-                };
-                r.text.push(c);
-                if r.bigram {
-                    r.units.push((i, end));
-                }
-                run = Some(r);
-            }
-            (Class::Separator, _) => {
-                if let Some(r) = run.take() {
-                    emit(&tables, text, r, mode, &mut position, &mut out);
-                }
-            }
-        }
-    }
-    if let Some(r) = run.take() {
-        emit(&tables, text, r, mode, &mut position, &mut out);
+    while let Some(t) = stream.next() {
+        out.push(t.clone());
     }
     out
-}
-
-fn token(from: usize, to: usize, position: usize, text: String) -> Token {
-    Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text,
-        position_length: 1,
-    }
-}
-
-fn emit(
-    tables: &Tables,
-    text: &str,
-    r: Run,
-    mode: Mode,
-    position: &mut usize,
-    out: &mut Vec<Token>,
-) {
-    if !r.bigram {
-        let word = if r.text.is_ascii() {
-            r.text
-        } else {
-            tables.nfc.normalize(&r.text).into_owned()
-        };
-        out.push(token(r.from, r.to, *position, word));
-        *position += 1;
-        return;
-    }
-    let normal = tables.nfkc.normalize(&r.text).into_owned();
-    // Units of the normalised run: a character and the marks after it. Their offsets are
-    // their own when normalising changed nothing (and nothing was ignored), else the run's.
-    let exact = normal == r.text && text.get(r.from..r.to) == Some(r.text.as_str());
-    let mut units: Vec<String> = Vec::with_capacity(r.units.len());
-    for c in normal.chars() {
-        match units.last_mut() {
-            Some(u) if tables.class(c) == Class::Mark => u.push(c),
-            _ => units.push(c.to_string()),
-        }
-    }
-    let span = |k: usize| -> (usize, usize) {
-        match r.units.get(k) {
-            Some(&(from, to)) if exact => (from, to),
-            _ => (r.from, r.to),
-        }
-    };
-    let n = units.len();
-    for (k, unit) in units.iter().enumerate() {
-        let (from, to) = span(k);
-        if mode == Mode::Index || n == 1 {
-            out.push(token(from, to, *position + k, unit.clone()));
-        }
-        if let Some(next) = units.get(k + 1) {
-            let (_, to) = span(k + 1);
-            out.push(token(from, to, *position + k, format!("{unit}{next}")));
-        }
-    }
-    *position += n;
 }
 
 #[cfg(test)]
@@ -304,6 +402,19 @@ mod tests {
 
     fn owned(v: &[(usize, &str)]) -> Vec<(usize, String)> {
         v.iter().map(|(p, s)| (*p, s.to_string())).collect()
+    }
+
+    #[test]
+    fn the_fast_classes_agree_with_the_tables() {
+        let t = Tables::new();
+        let mut fast = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if let Some(class) = Tables::class_fast(c) {
+                fast += 1;
+                assert_eq!(class, t.class_looked_up(c), "U+{:04X}", c as u32);
+            }
+        }
+        assert!(fast > 20_000, "{fast}");
     }
 
     #[test]
