@@ -9,8 +9,9 @@
 //!   commit; one writer at a time across processes (tantivy's lock file, taken with a try-lock);
 //! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25).
 //!
-//! Every commit carries a [`Payload`]: the build's state and the mark of what it has seen (the
-//! server time the catch-up started at, the last thread entry id). A search answers from the
+//! Every commit carries a [`Payload`]: the build's state, the documents' format
+//! ([`schema::FORMAT`]: an index of another format answers nothing until rebuilt) and the mark of
+//! what it has seen (the server time the catch-up started at, the last thread entry id). A search answers from the
 //! index plus the tickets changed after that mark (found in SQL), and every id is checked by SQL,
 //! so the index can be behind, but never makes an answer wrong. When it is missing, being built,
 //! corrupt or locked, search answers through SQL and logs why once per worker.
