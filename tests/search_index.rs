@@ -4,7 +4,8 @@
 //! index path answers the same tickets in the same order with the same totals as SQL alone; also
 //! right after tickets change, are created and deleted behind the index's back (with and without
 //! a catch-up), and when the index is locked, corrupt or gone. Full text: words, phrases, prefixes,
-//! e-mail, relevance order and filters.
+//! e-mail, relevance order and filters; CJK, Hangul and Thai words inside sentences (against a
+//! substring oracle); totals past the cap; an index of an older format is not used until rebuilt.
 //!
 //! The data and queries come from a seed printed at the start (`SEARCH_SEED=<n>` repeats a run).
 //! Without `DATABASE_URL` every test prints a note and passes.
