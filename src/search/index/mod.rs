@@ -6,7 +6,9 @@
 //!   subjects, and their trigrams; [`text`]: HTML bodies as text;
 //! * [`writer`]: the full (resumable) build and the catch-up with what changed since the last
 //!   commit; one writer at a time across processes (tantivy's lock file, taken with a try-lock);
-//! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25).
+//! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25);
+//! * [`step`]: the build in bounded steps (the admin page's button, cron); [`panel`]: the admin
+//!   page's figures.
 //!
 //! Every commit carries a [`Payload`]: the build's state and the mark of what it has seen (the
 //! server time the catch-up started at, the last thread entry id). A search answers from the
@@ -21,8 +23,10 @@
 //! `mysql`.
 
 pub mod fold;
+pub mod panel;
 pub mod query;
 pub mod schema;
+pub mod step;
 pub mod text;
 pub mod writer;
 
