@@ -96,7 +96,8 @@ class ApiEndpointsPlugin extends Plugin
     /** The search index's rebuild step on osTicket's staff AJAX dispatcher (scp/ajax.php). */
     public static function staffRoutes($dispatcher)
     {
-        $dispatcher->append(url_post('^/api-endpoints/search-index$', [self::class, 'searchStep']));
+        // A closure: osTicket's dispatcher instantiates the class of a [class, method] pair.
+        $dispatcher->append(url_post('^/api-endpoints/search-index$', fn () => self::searchStep()));
     }
 
     /**

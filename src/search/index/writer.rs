@@ -427,11 +427,8 @@ pub fn build(
     resume: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Payload> {
-    let mut o = open_for_build(dir)?.ok_or_else(|| {
-        ApiError::Internal(
-            "The search index is being written by another process (a build or a catch-up); try again later".into(),
-        )
-    })?;
+    let mut o =
+        open_for_build(dir)?.ok_or_else(|| ApiError::Internal(super::step::LOCKED.into()))?;
     if let Some(why) = super::step::driven_elsewhere(dir, &o.index, "") {
         return Err(ApiError::Internal(why));
     }
