@@ -300,7 +300,16 @@ def search_index_panel(url):
         check("after a reload: the lag is shown", True, figure("lag").startswith(("none", "1 ", "2 ", "3 ")))
         check("after a reload: the size is shown", True, bool(re.search(r"\d (bytes|KB|MB)$", figure("size"))))
 
-        # Start over, one ticket per step (a test-only switch of debug builds), watched as it climbs.
+        # Start over, one ticket per step (a test-only switch of debug builds whose php-fpm pool sets
+        # OSTICKET_API_TEST_FAULTS=1; run.sh says so in SEARCH_STEP_TEST), watched as it climbs.
+        if os.environ.get("SEARCH_STEP_TEST") != "1":
+            print("skip the interrupted build, the second tab and the command line during a build "
+                  "(SEARCH_STEP_TEST is not 1: a release build, or php-fpm without OSTICKET_API_TEST_FAULTS=1)")
+            click_panel("fresh")
+            outcome, _ = wait_outcome({"done", "busy", "error"})
+            check("Start over runs to done, documents = tickets", ("done", str(tickets)),
+                  (outcome, panel_data("documents")))
+            return
         tab_a = driver.current_window_handle
         driver.execute_script("sessionStorage.setItem('api-endpoints-search-test-step', '1');")
         click_panel("fresh")
@@ -320,7 +329,9 @@ def search_index_panel(url):
               (outcome, "already being" in message))
         # The command line's rebuild too (SEARCH_INDEX_CLI: search-index.php as the web server's user).
         cli = os.environ.get("SEARCH_INDEX_CLI", "")
-        if cli:
+        if not cli:
+            print("skip the command line during a build (SEARCH_INDEX_CLI is not set)")
+        else:
             import subprocess
             r = subprocess.run(cli.split() + ["rebuild"], capture_output=True, text=True, timeout=120)
             check("a rebuild from the command line meanwhile is refused as already running", (1, True),
