@@ -2,7 +2,9 @@
 //! must not run for minutes) and for osTicket's cron: each step opens the writer (try-lock), goes
 //! on from the last commit for about [`STEP_SECONDS`], commits where it stopped and lets go of the
 //! writer. A build is thus resumable after any step: the page calls again until done, and closing
-//! the page just stops calling.
+//! the page just stops calling. Every eighth step or so also merges the small segments of the
+//! last steps (segments above [`writer::CATCH_UP_MERGE_MAX_DOCS`] documents are left alone), so
+//! that step takes longer by about as much again.
 //!
 //! Only one writer at a time: tantivy's lock file refuses a step while another process writes
 //! (a command-line build, a catch-up, another step). Between two steps nobody holds that lock, so
@@ -147,7 +149,8 @@ pub fn step(
     budget: Duration,
     limit: u64,
 ) -> Result<Outcome> {
-    let until = Instant::now() + budget;
+    // Tickets are added for 60 % of the budget: the commit writes them out in the rest.
+    let until = Instant::now() + budget.mul_f32(0.6);
     let Some(mut o) = writer::open_for_build(dir)? else {
         return Ok(Outcome::Busy {
             why: LOCKED.into(),
