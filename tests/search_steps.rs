@@ -267,3 +267,41 @@ fn a_step_is_refused_while_another_process_holds_the_writer() {
     assert_eq!(db.opstamp(), before);
     assert_eq!(db.status().documents, db.tickets());
 }
+
+#[test]
+fn start_over_replaces_an_unreadable_index_and_rebuild_does_not() {
+    let Some(db) = database("unusable", 40) else {
+        return;
+    };
+    run_to_done(&db, "page-aaaaaaaa", step::Mode::Rebuild, 1000);
+    std::fs::write(db.dir.join("meta.json"), b"{ not json").unwrap();
+    let p = panel::panel(&mut db.db.store(), &db.db.cfg.tables, Some(&db.dir)).unwrap();
+    assert_eq!(p.phase(), "unusable", "{p:?}");
+    let refused = step::step(
+        &mut db.db.store(),
+        &db.db.cfg.tables,
+        &db.dir,
+        "page-aaaaaaaa",
+        step::Mode::Rebuild,
+        Duration::from_secs(5),
+        u64::MAX,
+    );
+    assert!(
+        refused.is_err(),
+        "a resumable rebuild keeps an unreadable index: {refused:?}"
+    );
+    assert_eq!(
+        std::fs::read(db.dir.join("meta.json")).unwrap(),
+        b"{ not json",
+        "and leaves it alone"
+    );
+    std::fs::write(db.dir.join("unrelated.txt"), "kept").unwrap();
+    assert!(run_to_done(&db, "page-aaaaaaaa", step::Mode::Fresh, 1000).is_empty());
+    let st = db.status();
+    assert_eq!((st.state.as_str(), st.documents), ("ready", db.tickets()));
+    assert_eq!(
+        std::fs::read_to_string(db.dir.join("unrelated.txt")).unwrap(),
+        "kept",
+        "only the index's own files are replaced"
+    );
+}

@@ -300,6 +300,25 @@ def search_index_panel(url):
         check("after a reload: the lag is shown", True, figure("lag").startswith(("none", "1 ", "2 ", "3 ")))
         check("after a reload: the size is shown", True, bool(re.search(r"\d (bytes|KB|MB)$", figure("size"))))
 
+        # The step URL itself: osTicket's CSRF token is required, and a bad mode is a JSON 400.
+        post = """
+            var done = arguments[arguments.length - 1];
+            var meta = document.querySelector('meta[name=csrf_token]');
+            var headers = arguments[1] ? {'X-CSRFToken': meta.getAttribute('content')} : {};
+            fetch(document.getElementById('api-endpoints-search').getAttribute('data-step-url'),
+                  {method: 'POST', credentials: 'same-origin', headers: headers,
+                   body: new URLSearchParams({mode: arguments[0], owner: 'browser-test-owner'})})
+              .then(function (r) { return r.text().then(function (t) { done([r.status, t]); }); },
+                    function (e) { done([0, String(e)]); });"""
+        status, _ = driver.execute_async_script(post, "fresh", False)
+        check("a step without osTicket's CSRF token is refused", True, status in (400, 403))
+        status, body = driver.execute_async_script(post, "everything", True)
+        check("a step with an unknown mode is a JSON 400 naming the modes", (400, True),
+              (status, "rebuild, fresh or continue" in json.loads(body).get("message", "")))
+        open_panel(url)
+        check("the refused steps changed nothing", ("ready", str(tickets)),
+              (panel_data("phase"), panel_data("documents")))
+
         # Start over, one ticket per step (a test-only switch of debug builds whose php-fpm pool sets
         # OSTICKET_API_TEST_FAULTS=1; run.sh says so in SEARCH_STEP_TEST), watched as it climbs.
         if os.environ.get("SEARCH_STEP_TEST") != "1":

@@ -242,10 +242,9 @@ impl Panel {
              <button type=\"button\" class=\"button\" id=\"api-endpoints-search-fresh\"{off}>Start over</button> \
              <span id=\"api-endpoints-search-message\" role=\"status\"></span></p>\
              <p><em>Rebuild index resumes an unfinished build (or starts a new one); Start over discards it. \
-             The build runs in steps of about {s} seconds while this page is open: closing it pauses the build, \
+             The build runs in steps of a few seconds while this page is open: closing it pauses the build, \
              and the next click (or osTicket's cron) resumes it. Searches answer through SQL until it is done.</em></p></div>",
             p = self.percent(),
-            s = step::STEP_SECONDS,
         ));
         html
     }

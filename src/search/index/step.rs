@@ -151,7 +151,7 @@ pub fn step(
 ) -> Result<Outcome> {
     // Tickets are added for 60 % of the budget: the commit writes them out in the rest.
     let until = Instant::now() + budget.mul_f32(0.6);
-    let Some(mut o) = writer::open_for_build(dir)? else {
+    let Some(mut o) = writer::open_for_build(dir, mode == Mode::Fresh)? else {
         return Ok(Outcome::Busy {
             why: LOCKED.into(),
             locked: true,

@@ -249,10 +249,57 @@ pub(super) struct Opened {
     pub(super) writer: IndexWriter,
 }
 
+/// Whether the index in `dir` opens with this version's schema.
+fn usable_schema(dir: &Path) -> bool {
+    Index::open_in_dir(dir).is_ok_and(|i| {
+        schema::register(&i);
+        schema::fields(&i.schema()).is_some()
+    })
+}
+
+/// Removes the files of the index in `dir` (those tantivy lists as its own, its meta files and
+/// the fold), holding the writer lock; `false` when another process holds it.
+fn clear(dir: &Path) -> Result<bool> {
+    use tantivy::directory::error::LockError;
+    use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+    let files =
+        MmapDirectory::open(dir).map_err(|e| ApiError::Internal(format!("search index: {e}")))?;
+    let lock = match files.acquire_lock(&INDEX_WRITER_LOCK) {
+        Ok(lock) => lock,
+        Err(LockError::LockBusy) => return Ok(false),
+        Err(e) => return Err(ApiError::Internal(format!("search index: {e}"))),
+    };
+    let managed: Vec<String> = std::fs::read(dir.join(".managed.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    for name in managed
+        .iter()
+        .map(String::as_str)
+        .chain(["meta.json", ".managed.json", FOLD_FILE])
+    {
+        // Plain names in the directory only.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with("..") {
+            continue;
+        }
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ApiError::Internal(format!("search index {name}: {e}"))),
+        }
+    }
+    drop(lock);
+    forget(dir);
+    Ok(true)
+}
+
 /// Opens (or creates) the index in `dir` for a build; `None` when another process holds the
-/// writer.
-pub(super) fn open_for_build(dir: &Path) -> Result<Option<Opened>> {
+/// writer. A `fresh` build replaces an index of another schema or an unreadable one.
+pub(super) fn open_for_build(dir: &Path, fresh: bool) -> Result<Option<Opened>> {
     create_dir(dir)?;
+    if fresh && dir.join("meta.json").is_file() && !usable_schema(dir) && !clear(dir)? {
+        return Ok(None);
+    }
     let (schema, _) = schema::schema();
     let index = if dir.join("meta.json").is_file() {
         Index::open_in_dir(dir).map_err(index_err)?
@@ -262,7 +309,7 @@ pub(super) fn open_for_build(dir: &Path) -> Result<Option<Opened>> {
     schema::register(&index);
     let fields = schema::fields(&index.schema()).ok_or_else(|| {
         ApiError::Internal(format!(
-            "{} holds an index of another schema: delete the directory and build again",
+            "{} holds an index of another schema or version: start over (rebuild-fresh) to replace it",
             dir.display()
         ))
     })?;
@@ -427,8 +474,8 @@ pub fn build(
     resume: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Payload> {
-    let mut o =
-        open_for_build(dir)?.ok_or_else(|| ApiError::Internal(super::step::LOCKED.into()))?;
+    let mut o = open_for_build(dir, !resume)?
+        .ok_or_else(|| ApiError::Internal(super::step::LOCKED.into()))?;
     if let Some(why) = super::step::driven_elsewhere(dir, &o.index, "") {
         return Err(ApiError::Internal(why));
     }
