@@ -305,3 +305,27 @@ fn start_over_replaces_an_unreadable_index_and_rebuild_does_not() {
         "only the index's own files are replaced"
     );
 }
+
+#[test]
+fn cron_goes_on_with_a_paused_build_without_taking_a_lease() {
+    let Some(db) = database("cron", 60) else {
+        return;
+    };
+    assert!(matches!(
+        db.step("page-aaaaaaaa", step::Mode::Rebuild, 25),
+        step::Outcome::Running { done: 25, .. }
+    ));
+    db.age_lease(LEASE_EXPIRED);
+    // What osTicket's cron does (osticket_api_search_index('cron')): steps with no owner.
+    assert!(matches!(
+        db.step("", step::Mode::Continue, 25),
+        step::Outcome::Running { done: 50, .. }
+    ));
+    let l = step::lease(&db.dir).unwrap();
+    assert_eq!(l.owner, "page-aaaaaaaa", "cron took no lease: {l:?}");
+    // So a page may take the build back at once.
+    assert!(run_to_done(&db, "page-bbbbbbbb", step::Mode::Continue, 25).is_empty());
+    assert_eq!(db.status().documents, db.tickets());
+}
+
+const LEASE_EXPIRED: u64 = step::LEASE_SECONDS + 1;
