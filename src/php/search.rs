@@ -146,14 +146,6 @@ pub fn osticket_api_search_panel(config: &ZendHashTable, step_url: String) -> Ph
     }
 }
 
-/// Whether `owner` is a page's token: 8 to 64 letters, digits, `-` or `_`.
-fn page_token(owner: &str) -> bool {
-    (8..=64).contains(&owner.len())
-        && owner
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// Tickets per step asked for by a test (see [`osticket_api_search_step`]).
 #[cfg(debug_assertions)]
 fn test_step_limit(asked: Option<i64>) -> Option<u64> {
@@ -166,13 +158,6 @@ fn test_step_limit(asked: Option<i64>) -> Option<u64> {
 #[cfg(not(debug_assertions))]
 fn test_step_limit(_asked: Option<i64>) -> Option<u64> {
     None
-}
-
-fn error_answer(status: u16, message: &str) -> (u16, String) {
-    (
-        status,
-        serde_json::json!({"error": true, "outcome": "error", "message": message}).to_string(),
-    )
 }
 
 /// One bounded step (about `STEP_SECONDS`) of the rebuild driven by the admin page whose token is
@@ -195,16 +180,16 @@ pub fn osticket_api_search_step(
     let mut store = MysqlStore::new(&cfg.db);
     let run = catch_unwind(AssertUnwindSafe(|| {
         let Some(mode) = step::Mode::parse(&mode) else {
-            return error_answer(400, "mode must be rebuild, fresh or continue");
+            return panel::error_answer(400, "mode must be rebuild, fresh or continue");
         };
-        if !page_token(&owner) {
-            return error_answer(
+        if !step::page_token(&owner) {
+            return panel::error_answer(
                 400,
                 "owner must be the page's token (8 to 64 letters, digits, - or _)",
             );
         }
         let Some(dir) = cfg.search_index.as_deref() else {
-            return error_answer(409, "The search index is off (OSTICKET_API_SEARCH_INDEX)");
+            return panel::error_answer(409, "The search index is off (OSTICKET_API_SEARCH_INDEX)");
         };
         let budget = std::time::Duration::from_secs(step::STEP_SECONDS);
         let limit = test_step_limit(test_tickets).unwrap_or(u64::MAX);
@@ -212,10 +197,10 @@ pub fn osticket_api_search_step(
             .and_then(|o| Ok((o, panel::panel(&mut store, &cfg.tables, Some(dir))?)));
         match done {
             Ok((outcome, p)) => panel::step_answer(&outcome, &p),
-            Err(e) => error_answer(e.status(), &e.message()),
+            Err(e) => panel::error_answer(e.status(), &e.message()),
         }
     }))
-    .unwrap_or_else(|_| error_answer(500, "Internal error in the osticket_api extension"));
+    .unwrap_or_else(|_| panel::error_answer(500, "Internal error in the osticket_api extension"));
     Ok(convert::command(
         Cmd::map()
             .with("status", Cmd::Int(i64::from(run.0)))

@@ -250,6 +250,14 @@ impl Panel {
     }
 }
 
+/// The HTTP status and JSON body of a step that was not run (bad input, the index is off, an error).
+pub fn error_answer(status: u16, message: &str) -> (u16, String) {
+    (
+        status,
+        json!({"error": true, "outcome": "error", "message": message}).to_string(),
+    )
+}
+
 /// The HTTP status and JSON body answering a step: 200 (`outcome` `running` or `done`) or 409
 /// (`busy`, with `message`), with the panel's figures after the step.
 pub fn step_answer(outcome: &Outcome, panel: &Panel) -> (u16, String) {

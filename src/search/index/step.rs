@@ -89,6 +89,14 @@ pub fn driven_elsewhere(dir: &Path, index: &Index, owner: &str) -> Option<String
     ))
 }
 
+/// Whether `owner` is a page's token: 8 to 64 letters, digits, `-` or `_`.
+pub fn page_token(owner: &str) -> bool {
+    (8..=64).contains(&owner.len())
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// What a step asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -233,6 +241,17 @@ mod tests {
         assert_eq!(held_by_other(&l("page-a", 3), "page-a"), None);
         assert_eq!(held_by_other(&l("page-a", LEASE_SECONDS), "page-b"), None);
         assert_eq!(held_by_other(&l("", 0), "page-b"), None);
+    }
+
+    #[test]
+    fn page_tokens_are_short_plain_ascii() {
+        assert!(page_token("0123456789abcdef0123456789abcdef"));
+        assert!(page_token("page-a_b"));
+        assert!(!page_token("short"));
+        assert!(!page_token(&"a".repeat(65)));
+        assert!(!page_token("page-ä-東京-x"));
+        assert!(!page_token("page a b c"));
+        assert!(!page_token("../../etc/passwd"));
     }
 
     #[test]
