@@ -272,17 +272,17 @@ def search_index_panel(url):
 
     # Enough tickets that a build of one ticket per step can be interrupted (deleted at the end).
     created = []
-    for i in range(30):
+    for i in range(45):
         status, body = api_request("POST", "/api/tickets.json", KEYS["all"], {
             "name": "Index Prüfer", "email": "index.pruefer@example.com",
             "subject": f"Suchindex {i} Ärger 東京 🎉 שלום", "message": f"Zeile {i}: Straße, Привет, e\u0301"})
         if status == 201:
             created.append(body.strip())
-    check("30 tickets created for the index checks", 30, len(created))
+    check("45 tickets created for the index checks", 45, len(created))
     try:
         open_panel(url)
         tickets = int(panel_data("tickets"))
-        check("the panel counts the helpdesk's tickets (30 more after creating 30)", before + 30, tickets)
+        check("the panel counts the helpdesk's tickets (45 more after creating 45)", before + 45, tickets)
 
         # Rebuild index: steps to done; every ticket is a document.
         driver.execute_script("sessionStorage.removeItem('api-endpoints-search-test-step');")
@@ -364,16 +364,25 @@ def search_index_panel(url):
         if mid >= 90:
             raise AssertionError(f"the build was too fast to interrupt ({mid} %)")
         driver.get(f"{BASE}/scp/index.php")
-        time.sleep(2)  # the step under way when the page was left still ends (and commits)
         driver.switch_to.new_window("tab")
-        open_panel(url)
-        stopped = int(panel_data("percent"))
-        check("after leaving the page the build is unfinished", ("building", True),
-              (panel_data("phase"), 0 < stopped < 100))
+        # The step under way when the page was left still ends (and commits): wait until two
+        # looks 1.5 s apart agree (a build that kept running would never settle).
+        stopped, previous = None, None
+        for _ in range(10):
+            open_panel(url)
+            now = int(panel_data("percent"))
+            if now == previous:
+                stopped = now
+                break
+            previous = now
+            time.sleep(1.5)
+        check("after leaving the page the build stops, unfinished", ("building", True),
+              (panel_data("phase"), stopped is not None and 0 < stopped < 100))
         time.sleep(3)
         open_panel(url)
         check("and stands still (nobody drives it)", (stopped, "building"),
               (int(panel_data("percent")), panel_data("phase")))
+        stopped = stopped or 0
         driver.close()
         driver.switch_to.window(tab_a)
 
