@@ -98,7 +98,7 @@ class ApiEndpointsConfig extends PluginConfig
         $script = (string) @file_get_contents(__DIR__ . '/search-index.js');
         return osticket_api_search_panel(
             ApiEndpointsPlugin::runtimeConfig(),
-            ROOT_PATH . 'scp/ajax.php/api-endpoints/search-index'
+            (defined('ROOT_PATH') ? ROOT_PATH : '/') . 'scp/ajax.php/api-endpoints/search-index'
         )
             . '<script>' . $script . '</script>'
             . '<p>From the command line (as the web server\'s user): <code>php include/plugins/'
