@@ -73,19 +73,72 @@ class ApiEndpointsPlugin extends Plugin
             Signal::connect('api', [self::class, 'routes']);
             Signal::connect('cron', [self::class, 'onCron']);
         }
+        // The configuration page's "Rebuild index" button posts its steps to scp/ajax.php.
+        Signal::connect('ajax.scp', [self::class, 'staffRoutes']);
         if (extension_loaded('osticket_api')) {
             self::redeployAfterUpgrade();
         }
     }
 
-    /** osTicket's cron: the search index catches up with every change since its last commit. */
+    /**
+     * osTicket's cron: one bounded step of an unfinished build of the search index that no admin
+     * page drives, else the catch-up with every change since its last commit.
+     */
     public static function onCron()
     {
         try {
-            osticket_api_search_index('catch-up', self::runtimeConfig(), false);
+            osticket_api_search_index('cron', self::runtimeConfig(), false);
         } catch (Throwable $e) {
             // No extension, no index built, or another process writing it: searches answer through SQL.
         }
+    }
+
+    /** The search index's rebuild step on osTicket's staff AJAX dispatcher (scp/ajax.php). */
+    public static function staffRoutes($dispatcher)
+    {
+        // A closure: osTicket's dispatcher instantiates the class of a [class, method] pair.
+        $dispatcher->append(url_post('^/api-endpoints/search-index$', fn () => self::searchStep()));
+    }
+
+    /**
+     * POST scp/ajax.php/api-endpoints/search-index (mode, owner): one bounded step of the search
+     * index rebuild, answered as JSON. Admins only; staff.inc.php has checked osTicket's CSRF token
+     * for the POST, and it is checked again here (a POST without fields skips that check).
+     */
+    public static function searchStep(): void
+    {
+        global $ost, $thisstaff;
+        ignore_user_abort(true);
+        $answer = static function (int $status, string $body): void {
+            http_response_code($status);
+            header('Content-Type: application/json; charset=UTF-8');
+            header('Cache-Control: no-store');
+            echo $body;
+            exit;
+        };
+        $refuse = fn (int $status, string $message) => $answer($status, (string) json_encode(
+            ['error' => true, 'outcome' => 'error', 'message' => $message],
+            JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
+        ));
+        if (!$thisstaff || !$thisstaff->isAdmin()) {
+            $refuse(403, 'Only administrators can rebuild the search index');
+        }
+        if (!$ost || !$ost->checkCSRFToken()) {
+            $refuse(403, 'Valid CSRF token required: reload the page');
+        }
+        $problem = self::extensionProblem();
+        if ($problem !== null) {
+            $refuse(503, $problem);
+        }
+        $field = fn (string $name) => is_string($_POST[$name] ?? null) ? $_POST[$name] : '';
+        $test = $field('test_step_tickets');
+        $step = osticket_api_search_step(
+            self::runtimeConfig(),
+            $field('mode'),
+            $field('owner'),
+            ctype_digit($test) ? (int) $test : null
+        );
+        $answer((int) $step['status'], (string) $step['body']);
     }
 
     /**

@@ -89,16 +89,21 @@ class ApiEndpointsConfig extends PluginConfig
         ];
     }
 
-    /** The search index's figures (built and caught up by search-index.php and cron). */
+    /**
+     * The search index panel: figures, progress bar and the "Rebuild index" / "Start over" buttons,
+     * whose script posts bounded steps to scp/ajax.php (ApiEndpointsPlugin::searchStep()).
+     */
     private static function searchIndex(): string
     {
-        $rows = '';
-        foreach (osticket_api_search_index('status', ApiEndpointsPlugin::runtimeConfig(), false) as $k => $v) {
-            $rows .= '<tr><th>' . Format::htmlchars($k) . '</th><td>' . Format::htmlchars($v) . '</td></tr>';
-        }
-        return '<table class="list">' . $rows . '</table>'
-            . '<p>Build or resume: <code>php include/plugins/' . Format::htmlchars(basename(__DIR__))
-            . '/search-index.php rebuild</code> (as the web server\'s user).</p>';
+        $script = (string) @file_get_contents(__DIR__ . '/search-index.js');
+        return osticket_api_search_panel(
+            ApiEndpointsPlugin::runtimeConfig(),
+            (defined('ROOT_PATH') ? ROOT_PATH : '/') . 'scp/ajax.php/api-endpoints/search-index'
+        )
+            . '<script>' . $script . '</script>'
+            . '<p>From the command line (as the web server\'s user): <code>php include/plugins/'
+            . Format::htmlchars(basename(__DIR__)) . '/search-index.php rebuild</code>'
+            . ' (also <code>status</code>, <code>catch-up</code>, <code>rebuild-fresh</code>).</p>';
     }
 
     /**

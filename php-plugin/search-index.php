@@ -10,7 +10,8 @@ declare(strict_types=1);
  *
  * rebuild builds the index with a progress bar and resumes an interrupted build (Ctrl-C is safe);
  * rebuild-fresh starts over; catch-up reads every ticket changed since the last commit; status
- * prints the figures (documents, last commit, lag, size).
+ * prints the figures (documents, last commit, lag, size). The plugin's configuration page shows the
+ * same figures and builds in bounded steps ("Rebuild index"); while it does, rebuild is refused.
  */
 
 if (PHP_SAPI !== 'cli') {

@@ -222,11 +222,19 @@ final class PermissionGridTest extends HelpdeskTestCase
         $this->assertSame('', $fields['actor_warning']);
         $this->assertStringContainsString('SetEnv proxy-sendcl 1', $fields['apache_block']);
         $this->assertStringContainsString('/api/wildcard/tickets.json', $fields['endpoints_info']);
-        // The search index's figures (none built for the stand-in: "missing"), escaped.
+        // The search index panel (none built for the stand-in: "missing"), its buttons and script.
         $this->assertMatchesRegularExpression(
-            '~<th>state</th><td>(missing|ready|disabled)</td>~',
+            '~<div id="api-endpoints-search" data-step-url="/scp/ajax.php/api-endpoints/search-index" '
+                . 'data-phase="(missing|ready|disabled)"~',
             $fields['search_index']
         );
+        $this->assertMatchesRegularExpression(
+            '~<td id="api-endpoints-search-state">(Not built|Ready|Disabled)[^<]*</td>~',
+            $fields['search_index']
+        );
+        $this->assertStringContainsString('id="api-endpoints-search-rebuild"', $fields['search_index']);
+        $this->assertStringContainsString('id="api-endpoints-search-fresh"', $fields['search_index']);
+        $this->assertStringContainsString("getElementById('api-endpoints-search')", $fields['search_index']);
         $this->assertStringContainsString('<code>/api/tickets-get.php/{number}.json</code>', $fields['endpoints_info']);
         $this->assertStringContainsString('up to date', $fields['endpoints_info']);
         $this->assertStringContainsString('name="api_key_permissions_grid"', $fields['api_key_permissions_table']);

@@ -7,7 +7,9 @@
 //!   tokenizer;
 //! * [`writer`]: the full (resumable) build and the catch-up with what changed since the last
 //!   commit; one writer at a time across processes (tantivy's lock file, taken with a try-lock);
-//! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25).
+//! * [`query`]: candidates for `query` (trigrams) and ranked hits for `mode=fulltext` (BM25);
+//! * [`step`]: the build in bounded steps (the admin page's button, cron); [`panel`]: the admin
+//!   page's figures.
 //!
 //! Every commit carries a [`Payload`]: the build's state, the documents' format
 //! ([`schema::FORMAT`]: an index of another format answers nothing until rebuilt) and the mark of
@@ -23,8 +25,10 @@
 //! `mysql`.
 
 pub mod fold;
+pub mod panel;
 pub mod query;
 pub mod schema;
+pub mod step;
 pub mod text;
 pub mod words;
 pub mod writer;

@@ -35,7 +35,7 @@ const CATCH_UP_MEMORY: usize = 15_000_000;
 /// Memory of the build's writer.
 const BUILD_MEMORY: usize = 128_000_000;
 /// Segments larger than this are only merged by a build, never during a request's catch-up.
-const CATCH_UP_MERGE_MAX_DOCS: usize = 50_000;
+pub(super) const CATCH_UP_MERGE_MAX_DOCS: usize = 50_000;
 
 fn index_err(e: TantivyError) -> ApiError {
     ApiError::Internal(format!("search index: {e}"))
@@ -237,16 +237,69 @@ fn create_dir(dir: &Path) -> Result<()> {
     made.map_err(|e| ApiError::Internal(format!("search index directory {}: {e}", dir.display())))
 }
 
-/// Builds the index in `dir` from every ticket; resumes an interrupted build when `resume` (the
-/// default of the command line). `progress(done, total)` after every batch.
-pub fn build(
-    store: &mut dyn Store,
-    tables: &Tables,
-    dir: &Path,
-    resume: bool,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Payload> {
+/// Tickets read per batch by a bounded build step (smaller than [`BATCH`]: the step looks at the
+/// clock between batches).
+pub(super) const STEP_BATCH: u64 = 500;
+
+/// An index opened for a build, with its writer (the cross-process lock is held until the writer
+/// is dropped).
+pub(super) struct Opened {
+    pub(super) index: Index,
+    pub(super) fields: Fields,
+    pub(super) writer: IndexWriter,
+}
+
+/// Whether the index in `dir` opens with this version's schema.
+fn usable_schema(dir: &Path) -> bool {
+    Index::open_in_dir(dir).is_ok_and(|i| {
+        schema::register(&i);
+        schema::fields(&i.schema()).is_some()
+    })
+}
+
+/// Removes the files of the index in `dir` (those tantivy lists as its own, its meta files and
+/// the fold), holding the writer lock; `false` when another process holds it.
+fn clear(dir: &Path) -> Result<bool> {
+    use tantivy::directory::error::LockError;
+    use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+    let files =
+        MmapDirectory::open(dir).map_err(|e| ApiError::Internal(format!("search index: {e}")))?;
+    let lock = match files.acquire_lock(&INDEX_WRITER_LOCK) {
+        Ok(lock) => lock,
+        Err(LockError::LockBusy) => return Ok(false),
+        Err(e) => return Err(ApiError::Internal(format!("search index: {e}"))),
+    };
+    let managed: Vec<String> = std::fs::read(dir.join(".managed.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    for name in managed
+        .iter()
+        .map(String::as_str)
+        .chain(["meta.json", ".managed.json", FOLD_FILE])
+    {
+        // Plain names in the directory only.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with("..") {
+            continue;
+        }
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ApiError::Internal(format!("search index {name}: {e}"))),
+        }
+    }
+    drop(lock);
+    forget(dir);
+    Ok(true)
+}
+
+/// Opens (or creates) the index in `dir` for a build; `None` when another process holds the
+/// writer. A `fresh` build replaces an index of another schema or an unreadable one.
+pub(super) fn open_for_build(dir: &Path, fresh: bool) -> Result<Option<Opened>> {
     create_dir(dir)?;
+    if fresh && dir.join("meta.json").is_file() && !usable_schema(dir) && !clear(dir)? {
+        return Ok(None);
+    }
     let (schema, _) = schema::schema();
     let index = if dir.join("meta.json").is_file() {
         Index::open_in_dir(dir).map_err(index_err)?
@@ -256,22 +309,47 @@ pub fn build(
     schema::register(&index);
     let fields = schema::fields(&index.schema()).ok_or_else(|| {
         ApiError::Internal(format!(
-            "{} holds an index of another schema: delete the directory and build again",
+            "{} holds an index of another schema or version: start over (rebuild-fresh) to replace it",
             dir.display()
         ))
     })?;
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(1, BUILD_MEMORY)
-        .map_err(|e| match e {
-            TantivyError::LockFailure(..) => ApiError::Internal(
-                "The search index is being written by another process (a build or a catch-up); try again later".into(),
-            ),
-            e => index_err(e),
-        })?;
-    let old = index
+    let writer: IndexWriter = match index.writer_with_num_threads(1, BUILD_MEMORY) {
+        Ok(w) => w,
+        Err(TantivyError::LockFailure(..)) => return Ok(None),
+        Err(e) => return Err(index_err(e)),
+    };
+    Ok(Some(Opened {
+        index,
+        fields,
+        writer,
+    }))
+}
+
+/// The payload of the last commit of `index` (`None`: never committed, or unreadable).
+pub(super) fn last_payload(index: &Index) -> Option<Payload> {
+    index
         .load_metas()
         .ok()
-        .and_then(|m| Payload::parse(m.payload.as_deref()));
+        .and_then(|m| Payload::parse(m.payload.as_deref()))
+}
+
+/// A build under way: what was committed or added, and the fold its documents use.
+pub(super) struct Building {
+    pub(super) payload: Payload,
+    fold: Option<Fold>,
+    /// Tickets indexed (committed or added since).
+    pub(super) done: u64,
+}
+
+/// Starts a build, or resumes the interrupted one when `resume` (the same fold only).
+pub(super) fn begin(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    o: &mut Opened,
+    resume: bool,
+) -> Result<Building> {
+    let old = last_payload(&o.index);
     let total = store
         .first(&Query::new(
             format!("SELECT COUNT(*) FROM {}", tables.t("ticket")),
@@ -288,7 +366,7 @@ pub fn build(
             p
         }
         _ => {
-            writer.delete_all_documents().map_err(index_err)?;
+            o.writer.delete_all_documents().map_err(index_err)?;
             let (at, since, entry) = clock(store, tables)?;
             Payload {
                 state: "building".into(),
@@ -305,7 +383,7 @@ pub fn build(
     payload.total = total;
     std::fs::write(dir.join(FOLD_FILE), &fold_bytes)
         .map_err(|e| ApiError::Internal(format!("search index fold file: {e}")))?;
-    let mut done = store
+    let done = store
         .first(&Query::new(
             format!(
                 "SELECT COUNT(*) FROM {} WHERE ticket_id <= ?",
@@ -314,30 +392,113 @@ pub fn build(
             vec![Param::Int(payload.cursor)],
         ))?
         .map_or(0, |r| u64::try_from(r.int(0)).unwrap_or(0));
-    progress(done, total);
+    Ok(Building {
+        payload,
+        fold,
+        done,
+    })
+}
+
+/// How much one call of [`advance`] does.
+#[derive(Clone, Copy)]
+pub(super) struct Bounds {
+    /// Tickets read per batch.
+    pub(super) batch: u64,
+    /// No new batch after this time.
+    pub(super) until: Option<std::time::Instant>,
+    /// Tickets added at most.
+    pub(super) limit: u64,
+}
+
+/// Indexes the next tickets in batches until none is left (`true`), or the time or ticket
+/// limit of `bounds` is reached (`false`); commits every [`BUILD_COMMIT_EVERY`] tickets. `progress(done, total)` after
+/// every batch.
+pub(super) fn advance(
+    store: &mut dyn Store,
+    tables: &Tables,
+    o: &mut Opened,
+    b: &mut Building,
+    bounds: &Bounds,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<bool> {
+    let Bounds {
+        batch,
+        until,
+        limit,
+    } = *bounds;
     let mut since_commit = 0u64;
+    let mut added = 0u64;
     loop {
-        let batch = load(store, tables, Select::After(payload.cursor, BATCH))?;
-        let Some(last) = batch.last() else { break };
-        payload.cursor = last.id;
-        for t in &batch {
-            writer
-                .add_document(document(&fields, fold.as_ref(), t))
+        if added >= limit || until.is_some_and(|t| std::time::Instant::now() >= t) {
+            return Ok(false);
+        }
+        let n = batch.min(limit - added);
+        let rows = load(store, tables, Select::After(b.payload.cursor, n))?;
+        let Some(last) = rows.last() else {
+            return Ok(true);
+        };
+        b.payload.cursor = last.id;
+        for t in &rows {
+            o.writer
+                .add_document(document(&o.fields, b.fold.as_ref(), t))
                 .map_err(index_err)?;
         }
-        done += batch.len() as u64;
-        since_commit += batch.len() as u64;
-        progress(done, total.max(done));
+        b.done += rows.len() as u64;
+        added += rows.len() as u64;
+        since_commit += rows.len() as u64;
+        progress(b.done, b.payload.total.max(b.done));
         if since_commit >= BUILD_COMMIT_EVERY {
-            commit(&mut writer, &payload)?;
+            commit(&mut o.writer, &b.payload)?;
             since_commit = 0;
         }
     }
-    payload.state = "ready".into();
-    commit(&mut writer, &payload)?;
+}
+
+/// Commits what a build added so far (an interrupted build resumes there).
+pub(super) fn commit_building(o: &mut Opened, b: &Building) -> Result<()> {
+    commit(&mut o.writer, &b.payload)
+}
+
+/// Commits a finished build as `ready`, waits for its merges and lets the workers reopen it.
+pub(super) fn finish(o: Opened, mut b: Building, dir: &Path) -> Result<Payload> {
+    let Opened { mut writer, .. } = o;
+    b.payload.state = "ready".into();
+    commit(&mut writer, &b.payload)?;
     writer.wait_merging_threads().map_err(index_err)?;
     forget(dir);
-    Ok(payload)
+    Ok(b.payload)
+}
+
+/// Builds the index in `dir` from every ticket; resumes an interrupted build when `resume` (the
+/// default of the command line). `progress(done, total)` after every batch. Refused while the
+/// admin page drives a build in steps ([`super::step`]).
+pub fn build(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    resume: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Payload> {
+    let mut o = open_for_build(dir, !resume)?
+        .ok_or_else(|| ApiError::Internal(super::step::LOCKED.into()))?;
+    if let Some(why) = super::step::driven_elsewhere(dir, &o.index, "") {
+        return Err(ApiError::Internal(why));
+    }
+    let mut b = begin(store, tables, dir, &mut o, resume)?;
+    progress(b.done, b.payload.total);
+    advance(
+        store,
+        tables,
+        &mut o,
+        &mut b,
+        &Bounds {
+            batch: BATCH,
+            until: None,
+            limit: u64::MAX,
+        },
+        progress,
+    )?;
+    finish(o, b, dir)
 }
 
 /// What a catch-up did.
