@@ -90,6 +90,21 @@ pub struct Search {
     pub has_text: bool,
     /// The `query` text, for the search index.
     pub text: Option<Text>,
+    /// The conditions of `conds` other than the text, as the search index applies them.
+    pub filters: Vec<Filter>,
+}
+
+/// A filter of the request, for the search index ([`plan`]); `conds` holds its SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// The attribute equals the id.
+    Attr(index::filter::Attr, i64),
+    /// The ticket's status has this state.
+    State(String),
+    /// The ticket's user has this address.
+    Email(String),
+    /// The date is at or after the first, at or before the second (`YYYY-MM-DD HH:MM:SS`).
+    Date(index::filter::Date, Option<String>, Option<String>),
 }
 
 /// A page of results with the total number of matches.
@@ -225,6 +240,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         exact_count: false,
         has_text: false,
         text: None,
+        filters: Vec::new(),
     };
     let mut order: Option<bool> = None;
     let mut fulltext = false;
@@ -301,6 +317,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 let id = lookup(store, "Status", a, b, v)?;
                 s.conds.push("t.status_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Status, id));
             }
             "state" => {
                 let state = v.to_ascii_lowercase();
@@ -315,7 +333,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     "t.status_id IN (SELECT id FROM {} WHERE state = ?)",
                     tables.t("ticket_status")
                 ));
-                s.params.push(Param::Str(state));
+                s.params.push(Param::Str(state.clone()));
+                s.filters.push(Filter::State(state));
             }
             // `departmentId`: what a known client of the original sends (it was ignored there).
             "department" | "departmentId" => {
@@ -324,24 +343,28 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 let id = resolve_department(&department_names(&depts).0, &own, v)?;
                 s.conds.push("t.dept_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Dept, id));
             }
             "staff" => {
                 let (a, b) = id_or_name(tables, "staff", "staff_id", &["username", "email"], v);
                 let id = lookup(store, "Staff member", a, b, v)?;
                 s.conds.push("t.staff_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Staff, id));
             }
             "team" => {
                 let (a, b) = id_or_name(tables, "team", "team_id", &["name"], v);
                 let id = lookup(store, "Team", a, b, v)?;
                 s.conds.push("t.team_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Team, id));
             }
             "topic" => {
                 let (a, b) = id_or_name(tables, "help_topic", "topic_id", &["topic"], v);
                 let id = lookup(store, "Help Topic", a, b, v)?;
                 s.conds.push("t.topic_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Topic, id));
             }
             "priority" => {
                 let (a, b) = id_or_name(
@@ -355,6 +378,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 s.needs_cdata = true;
                 s.conds.push("cd.priority = ?".into());
                 s.params.push(Param::Str(id.to_string()));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Priority, id));
             }
             "email" => {
                 s.conds.push(format!(
@@ -362,16 +387,21 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     tables.t("user_email")
                 ));
                 s.params.push(Param::from(v));
+                s.filters.push(Filter::Email(v.to_owned()));
             }
             "overdue" => {
+                let overdue = i64::from(parse_bool("overdue", v)?);
                 s.conds.push("t.isoverdue = ?".into());
-                s.params
-                    .push(Param::Int(i64::from(parse_bool("overdue", v)?)));
+                s.params.push(Param::Int(overdue));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Overdue, overdue));
             }
             "created_from" => {
+                let from = parse_datetime("created_from", v)?;
                 s.conds.push("t.created >= ?".into());
-                s.params
-                    .push(Param::Str(parse_datetime("created_from", v)?));
+                s.params.push(Param::Str(from.clone()));
+                s.filters
+                    .push(Filter::Date(index::filter::Date::Created, Some(from), None));
             }
             "created_to" => {
                 let mut end = parse_datetime("created_to", v)?;
@@ -379,12 +409,19 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     end = end.replace(" 00:00:00", " 23:59:59");
                 }
                 s.conds.push("t.created <= ?".into());
-                s.params.push(Param::Str(end));
+                s.params.push(Param::Str(end.clone()));
+                s.filters
+                    .push(Filter::Date(index::filter::Date::Created, None, Some(end)));
             }
             "updated_since" => {
+                let since = parse_datetime("updated_since", v)?;
                 s.conds.push("t.updated >= ?".into());
-                s.params
-                    .push(Param::Str(parse_datetime("updated_since", v)?));
+                s.params.push(Param::Str(since.clone()));
+                s.filters.push(Filter::Date(
+                    index::filter::Date::Updated,
+                    Some(since),
+                    None,
+                ));
             }
             "parent" => {
                 let id = store
@@ -399,6 +436,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     .ok_or_else(|| ApiError::NotFound(format!("Parent ticket '{v}' not found")))?;
                 s.conds.push("t.ticket_pid = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Parent, id));
             }
             _ => {}
         }
@@ -761,6 +800,10 @@ pub fn search_indexed(
             offset: s.offset,
         }),
         plan::Plan::Ranked(ranked) => plan::ranked_page(store, tables, &s, ranked),
+        plan::Plan::Filtered(f) => match plan::filtered_page(store, tables, &s, f)? {
+            Some(page) => Ok(page),
+            None => run(store, tables, &s, quiet_seconds, false, false),
+        },
     }
 }
 
@@ -976,6 +1019,7 @@ mod tests {
             exact_count: false,
             has_text: false,
             text: None,
+            filters: Vec::new(),
         };
         let q = s.page_query(&Tables::new("ost_").unwrap());
         assert_eq!(
@@ -1016,6 +1060,7 @@ mod tests {
             exact_count: false,
             has_text: false,
             text: None,
+            filters: Vec::new(),
         };
         assert_eq!(s.total_from_page(7), Some(47));
         assert_eq!(s.total_from_page(20), Some(60));

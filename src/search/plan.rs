@@ -21,10 +21,10 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::render::Node;
-use crate::sql::{placeholders, Param, Store, Tables};
+use crate::sql::{placeholders, Param, Query, Store, Tables};
 
-use super::index::{self, writer, Unusable};
-use super::{items, Page, Search, Sort, COUNT_CAP};
+use super::index::{self, attrs, filter, writer, Unusable};
+use super::{items, Filter, Page, Search, Sort, COUNT_CAP};
 
 /// Most candidates a subject search passes to SQL; beyond, the plain SQL scan is as fast.
 pub const CANDIDATE_CAP: usize = 20_000;
@@ -32,6 +32,22 @@ pub const CANDIDATE_CAP: usize = 20_000;
 pub const RANKED_CAP: usize = 20_000;
 /// Most tickets changed since the last commit that join the candidates; beyond, plain SQL.
 pub const RECENT_CAP: usize = 5_000;
+/// Deepest row (offset + page + 1) a filtered search takes from the index; deeper pages are
+/// SQL's (with its checkpoints).
+pub const FILTER_DEPTH: u64 = 2_000;
+
+/// A filtered search (no `query`) answered by the index: the first tickets in the search's
+/// order among those the index holds, and the tickets changed since its commit, which SQL checks.
+pub struct Filtered {
+    /// The first `offset + limit + 1` matching tickets the index holds (changed ones left out).
+    pub ids: Vec<i64>,
+    /// How many tickets the index holds that match (changed ones left out).
+    pub count: u64,
+    /// Tickets changed since the index's last commit (matching or not).
+    pub recent: Vec<i64>,
+    /// The index directory.
+    pub dir: std::path::PathBuf,
+}
 
 /// Ranked full-text hits and the search that checks them.
 pub struct Ranked {
@@ -57,6 +73,8 @@ pub enum Plan {
     Empty,
     /// Full-text hits in rank order.
     Ranked(Ranked),
+    /// A filtered search from the index's attribute columns.
+    Filtered(Filtered),
 }
 
 /// The plan for `s`; `dir` is the index directory (`None`: disabled).
@@ -66,13 +84,24 @@ pub fn plan(
     dir: Option<&Path>,
     s: &Search,
 ) -> Result<Plan> {
-    let (Some(dir), Some(_)) = (dir, &s.text) else {
+    let Some(dir) = dir else {
         return Ok(Plan::Sql { count_text: false });
     };
+    if s.text.is_none()
+        && (s.filters.is_empty() || s.offset.saturating_add(s.limit) >= FILTER_DEPTH)
+    {
+        // No filter: the scan of the sort order's index fills the page at once. Deep pages:
+        // SQL's checkpoints.
+        return Ok(Plan::Sql { count_text: false });
+    }
     // A panic inside the index library (a damaged file it does not check) must not fail the
     // search either: it is caught here and the search answers through SQL.
     let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        plan_index(store, tables, dir, s)
+        if s.text.is_some() {
+            plan_index(store, tables, dir, s)
+        } else {
+            plan_filtered(store, tables, dir, s)
+        }
     }))
     .unwrap_or_else(|_| {
         index::forget(dir);
@@ -110,15 +139,13 @@ fn id_cond(ids: &[i64]) -> (String, Vec<Param>) {
     )
 }
 
-fn plan_index(
+/// The newest view of the index, caught up when possible, and the tickets changed since its
+/// commit (empty when it is current).
+fn fresh(
     store: &mut dyn Store,
     tables: &Tables,
     dir: &Path,
-    s: &Search,
-) -> Result<std::result::Result<Plan, Unusable>> {
-    let Some(text) = &s.text else {
-        return Ok(Ok(Plan::Sql { count_text: false }));
-    };
+) -> Result<std::result::Result<(index::Snapshot, Vec<i64>), Unusable>> {
     let h = match index::handle(dir) {
         Ok(h) => h,
         Err(why) => return Ok(Err(why)),
@@ -155,6 +182,22 @@ fn plan_index(
             }
         }
     }
+    Ok(Ok((snap, recent)))
+}
+
+fn plan_index(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    s: &Search,
+) -> Result<std::result::Result<Plan, Unusable>> {
+    let Some(text) = &s.text else {
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    };
+    let (snap, recent) = match fresh(store, tables, dir)? {
+        Ok(fresh) => fresh,
+        Err(why) => return Ok(Err(why)),
+    };
     if text.fulltext {
         let (mut hits, matches) = match index::query::fulltext(&snap, &text.query, RANKED_CAP) {
             Ok(found) => found,
@@ -242,4 +285,157 @@ pub fn ranked_page(
         limit: s.limit,
         offset: s.offset,
     })
+}
+
+/// The index's form of the search's filters (`None`: a value no ticket can have).
+fn conds(store: &mut dyn Store, tables: &Tables, s: &Search) -> Result<Vec<filter::Cond>> {
+    let ids = |store: &mut dyn Store, q: Query| -> Result<Vec<u64>> {
+        Ok(store
+            .rows(&q)?
+            .iter()
+            .filter_map(|r| u64::try_from(r.int(0)).ok())
+            .collect())
+    };
+    let mut out = Vec::with_capacity(s.filters.len());
+    for f in &s.filters {
+        out.push(match f {
+            Filter::Attr(attr, id) => {
+                filter::Cond::AnyOf(*attr, u64::try_from(*id).into_iter().collect())
+            }
+            Filter::State(state) => filter::Cond::AnyOf(
+                filter::Attr::Status,
+                ids(
+                    store,
+                    Query::new(
+                        format!(
+                            "SELECT id FROM {} WHERE state = ?",
+                            tables.t("ticket_status")
+                        ),
+                        vec![Param::from(state.as_str())],
+                    ),
+                )?,
+            ),
+            Filter::Email(address) => filter::Cond::AnyOf(
+                filter::Attr::User,
+                ids(
+                    store,
+                    Query::new(
+                        format!(
+                            "SELECT DISTINCT user_id FROM {} WHERE address = ?",
+                            tables.t("user_email")
+                        ),
+                        vec![Param::from(address.as_str())],
+                    ),
+                )?,
+            ),
+            Filter::Date(date, from, to) => filter::Cond::Between(
+                *date,
+                from.as_deref().map(attrs::seconds),
+                to.as_deref().map(attrs::seconds),
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn plan_filtered(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    s: &Search,
+) -> Result<std::result::Result<Plan, Unusable>> {
+    let (snap, recent) = match fresh(store, tables, dir)? {
+        Ok(fresh) => fresh,
+        Err(why) => return Ok(Err(why)),
+    };
+    if !snap.payload.tombstones {
+        // Built before deletions were recorded: it cannot know which tickets are gone.
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    }
+    let key = match s.sort {
+        Sort::Created | Sort::Relevance => filter::Key::Created,
+        Sort::Updated => filter::Key::Updated,
+        Sort::Number => filter::Key::Number,
+    };
+    if key == filter::Key::Number {
+        match filter::numbers_unordered(&snap) {
+            // Numbers the index cannot order as the database does: SQL sorts them.
+            Ok(true) => return Ok(Ok(Plan::Sql { count_text: false })),
+            Ok(false) => {}
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    let conds = conds(store, tables, s)?;
+    let exclude: HashSet<u64> = recent
+        .iter()
+        .filter_map(|&id| u64::try_from(id).ok())
+        .collect();
+    let k = usize::try_from(s.offset.saturating_add(s.limit).saturating_add(1)).unwrap_or(0);
+    let (ids, count) = match filter::top(&snap, &conds, key, s.ascending, k, exclude) {
+        Ok(found) => found,
+        Err(why) => return Ok(Err(why)),
+    };
+    Ok(Ok(Plan::Filtered(Filtered {
+        ids,
+        count,
+        recent,
+        dir: dir.to_owned(),
+    })))
+}
+
+/// The page of a filtered search: the index's first tickets and the changed ones, ordered and
+/// checked by the search's own SQL. `None` when a ticket the index proposed no longer passes in
+/// SQL (changed without its `updated` moving, or deleted behind the index's back): the caller
+/// answers through SQL, and those tickets are read again into the index when it can be written.
+pub fn filtered_page(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    f: Filtered,
+) -> Result<Option<Page>> {
+    let mut union: Vec<i64> = f.ids.iter().chain(&f.recent).copied().collect();
+    union.sort_unstable();
+    union.dedup();
+    let rows: Vec<i64> = if union.is_empty() {
+        Vec::new()
+    } else {
+        let (cond, params) = id_cond(&union);
+        let mut narrowed = restricted(s, cond, params, false);
+        narrowed.offset = 0;
+        narrowed.limit = union.len() as u64;
+        store
+            .rows(&narrowed.page_query_counted(tables))?
+            .iter()
+            .map(|r| r.int(0))
+            .collect()
+    };
+    let passing: HashSet<i64> = rows.iter().copied().collect();
+    let stale: Vec<i64> = f
+        .ids
+        .iter()
+        .filter(|id| !passing.contains(id))
+        .copied()
+        .collect();
+    if !stale.is_empty() {
+        index::log_once(&Unusable(
+            "it held tickets changed or deleted without their update time moving; reading them again".into(),
+        ));
+        if let Ok(h) = index::handle(&f.dir) {
+            if let Err(why) = writer::refresh(store, tables, &h, &stale)? {
+                index::log_once(&why);
+            }
+        }
+        return Ok(None);
+    }
+    let total = f.count + f.recent.iter().filter(|id| passing.contains(id)).count() as u64;
+    let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
+    let page: Vec<i64> = rows.iter().skip(start).take(limit).copied().collect();
+    Ok(Some(Page {
+        items: Node::List(items(store, tables, &page)?),
+        total: (s.exact_count || total <= COUNT_CAP).then_some(total),
+        has_next: total > s.offset.saturating_add(s.limit),
+        limit: s.limit,
+        offset: s.offset,
+    }))
 }

@@ -20,6 +20,8 @@
 //! after the database, never under the web root. This module must not import `ext_php_rs` or
 //! `mysql`.
 
+pub mod attrs;
+pub mod filter;
 pub mod fold;
 pub mod query;
 pub mod schema;
@@ -72,6 +74,10 @@ pub struct Payload {
     pub total: u64,
     /// Hash of the fold file written by the build ([`fold_hash`]).
     pub fold: String,
+    /// The plugin's table of deleted tickets existed when the index was built: deletions are
+    /// changes, and filtered searches may use the index (older indexes: SQL).
+    #[serde(default)]
+    pub tombstones: bool,
 }
 
 /// FNV-1a of the fold file's bytes (empty: no fold).
