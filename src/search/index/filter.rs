@@ -6,7 +6,6 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::ops::Bound;
-use std::sync::Arc;
 
 use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::Column;
@@ -133,15 +132,16 @@ fn query(a: &Attrs, conds: &[Cond]) -> Box<dyn Query> {
     }
 }
 
-/// A rank where larger is better: `(key, id)` for descending order, negated for ascending.
-type Rank = (i128, i128);
+/// A rank where larger is better: `(key, id)` for descending order, both bitwise negated for
+/// ascending (which reverses their order without overflow).
+type Rank = (i64, u64);
 
 struct Top {
     attrs: Attrs,
     key: Key,
     ascending: bool,
-    k: usize,
-    exclude: Arc<HashSet<u64>>,
+    /// How many ranks each segment keeps.
+    keep: usize,
 }
 
 struct SegmentTop {
@@ -149,14 +149,13 @@ struct SegmentTop {
     dates: Option<Column<i64>>,
     numbers: Option<Column<u64>>,
     ascending: bool,
-    k: usize,
-    exclude: Arc<HashSet<u64>>,
-    heap: BinaryHeap<Reverse<(Rank, u64)>>,
+    keep: usize,
+    heap: BinaryHeap<Reverse<Rank>>,
     count: u64,
 }
 
 impl Collector for Top {
-    type Fruit = (Vec<(Rank, u64)>, u64);
+    type Fruit = (Vec<Rank>, u64);
     type Child = SegmentTop;
 
     fn for_segment(
@@ -177,9 +176,8 @@ impl Collector for Top {
             dates,
             numbers,
             ascending: self.ascending,
-            k: self.k,
-            exclude: Arc::clone(&self.exclude),
-            heap: BinaryHeap::with_capacity(self.k.saturating_add(1).min(1 << 16)),
+            keep: self.keep,
+            heap: BinaryHeap::with_capacity(self.keep.saturating_add(1).min(1 << 16)),
             count: 0,
         })
     }
@@ -188,54 +186,50 @@ impl Collector for Top {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<(Vec<(Rank, u64)>, u64)>) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<(Vec<Rank>, u64)>) -> tantivy::Result<Self::Fruit> {
         let count = fruits.iter().map(|(_, c)| c).sum();
-        let mut all: Vec<(Rank, u64)> = fruits.into_iter().flat_map(|(v, _)| v).collect();
+        let mut all: Vec<Rank> = fruits.into_iter().flat_map(|(v, _)| v).collect();
         all.sort_unstable_by(|a, b| b.cmp(a));
-        all.truncate(self.k);
+        all.truncate(self.keep);
         Ok((all, count))
     }
 }
 
 impl SegmentCollector for SegmentTop {
-    type Fruit = (Vec<(Rank, u64)>, u64);
+    type Fruit = (Vec<Rank>, u64);
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        self.count += 1;
+        let key = match (&self.dates, &self.numbers) {
+            (Some(d), _) => d.first(doc).unwrap_or(i64::MIN),
+            // Order-preserving map of u64 onto i64.
+            (None, Some(n)) => (n.first(doc).unwrap_or(NONE) ^ (1 << 63)) as i64,
+            (None, None) => 0,
+        };
+        let key = if self.ascending { !key } else { key };
+        if self.heap.len() >= self.keep {
+            // Most documents lose on the key alone; only then is the id read.
+            match self.heap.peek() {
+                Some(Reverse((worst, _))) if key < *worst => return,
+                None => return,
+                _ => {}
+            }
+        }
         let Some(id) = self.ids.first(doc) else {
             return;
         };
-        if self.exclude.contains(&id) {
-            return;
-        }
-        self.count += 1;
-        if self.k == 0 {
-            return;
-        }
-        let key = match (&self.dates, &self.numbers) {
-            (Some(d), _) => i128::from(d.first(doc).unwrap_or(i64::MIN)),
-            (None, Some(n)) => i128::from(n.first(doc).unwrap_or(NONE)),
-            (None, None) => 0,
-        };
-        let rank = if self.ascending {
-            (-key, -i128::from(id))
-        } else {
-            (key, i128::from(id))
-        };
-        if self.heap.len() < self.k {
-            self.heap.push(Reverse((rank, id)));
-        } else if self
-            .heap
-            .peek()
-            .is_some_and(|Reverse(worst)| rank > worst.0)
-        {
+        let rank = (key, if self.ascending { !id } else { id });
+        if self.heap.len() < self.keep {
+            self.heap.push(Reverse(rank));
+        } else if self.heap.peek().is_some_and(|Reverse(worst)| rank > *worst) {
             self.heap.pop();
-            self.heap.push(Reverse((rank, id)));
+            self.heap.push(Reverse(rank));
         }
     }
 
     fn harvest(self) -> Self::Fruit {
         (
-            self.heap.into_iter().map(|Reverse(e)| e).collect(),
+            self.heap.into_iter().map(|Reverse(r)| r).collect(),
             self.count,
         )
     }
@@ -258,22 +252,38 @@ pub fn top(
         return Ok((Vec::new(), 0));
     }
     let q = query(&snap.fields.attrs, conds);
+    // Excluded documents are collected like the others (no lookup per document), then dropped:
+    // the heap keeps enough ranks for that, and their number is counted apart.
     let (best, count) = snap.searcher.search(
         &q,
         &Top {
             attrs: snap.fields.attrs,
             key,
             ascending,
-            k,
-            exclude: Arc::new(exclude),
+            keep: k.saturating_add(exclude.len()),
         },
     )?;
-    Ok((
-        best.into_iter()
-            .filter_map(|(_, id)| i64::try_from(id).ok())
-            .collect(),
-        count,
-    ))
+    let excluded = if exclude.is_empty() {
+        0
+    } else {
+        let ids: Vec<(Occur, Box<dyn Query>)> = exclude
+            .iter()
+            .map(|&id| (Occur::Should, term(snap.fields.id, id)))
+            .collect();
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (Occur::Must, Box::new(BooleanQuery::new(ids))),
+        ]);
+        snap.searcher.search(&both, &Count)? as u64
+    };
+    let ids = best
+        .into_iter()
+        .map(|(_, id)| if ascending { !id } else { id })
+        .filter(|id| !exclude.contains(id))
+        .take(k)
+        .filter_map(|id| i64::try_from(id).ok())
+        .collect();
+    Ok((ids, count.saturating_sub(excluded)))
 }
 
 /// Whether some document's number has no sort key (then `sort=number` is SQL's).
