@@ -584,7 +584,9 @@ fn filter_params(rng: &mut Rng, made: &[(i64, String, String)]) -> Vec<(String, 
 }
 
 /// Same answer (or the same error) with and without the index for `n` generated filtered
-/// searches; returns how many the index answered.
+/// searches, answered in turn in the three ways the index path has (the database's walk of the
+/// sort order with enough rows, one too short for the page, the index's own order); returns how
+/// many the index answered.
 fn assert_filters_equivalent(
     db: &TestDb,
     rng: &mut Rng,
@@ -592,7 +594,8 @@ fn assert_filters_equivalent(
     n: usize,
 ) -> usize {
     let mut answered = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        search::plan::set_dense_walk([search::plan::DENSE_WALK, 0, 40][i % 3]);
         let q = filter_params(rng, made);
         let tables = &db.cfg.tables;
         let sql = search::search_indexed(&mut db.store(), tables, None, &q, 30);
@@ -671,14 +674,16 @@ fn filtered_searches_answer_like_sql() {
     // the next one is the index's again.
     let (gone, status): (i64, i64) = conn
         .query_first(
-            "SELECT ticket_id, status_id FROM ost_ticket WHERE ticket_id < 5000 \
-             ORDER BY created DESC, ticket_id DESC LIMIT 1",
+            "SELECT ticket_id, status_id FROM ost_ticket ORDER BY created DESC, ticket_id DESC LIMIT 1",
         )
         .unwrap()
         .unwrap();
     conn.exec_drop("DELETE FROM ost_ticket WHERE ticket_id = ?", (gone,))
         .unwrap();
     let name = ["Open", "Resolved", "Closed", "Archived"][usize::try_from(status - 1).unwrap()];
+    // Only the index's own order meets the deleted ticket; the walk of the database's order
+    // cannot tell (the total stays one too high until the index reads the ticket again).
+    search::plan::set_dense_walk(0);
     let q = vec![
         ("status".to_string(), name.to_string()),
         ("limit".to_string(), "5".to_string()),

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::render::Node;
-use crate::sql::{placeholders, Param, Query, Store, Tables};
+use crate::sql::{placeholders, Param, Store, Tables};
 
 use super::index::{self, attrs, filter, writer, Unusable};
 use super::{items, Filter, Page, Search, Sort, COUNT_CAP};
@@ -36,17 +36,35 @@ pub const RECENT_CAP: usize = 5_000;
 /// SQL's (with its checkpoints).
 pub const FILTER_DEPTH: u64 = 2_000;
 
-/// A filtered search (no `query`) answered by the index: the first tickets in the search's
-/// order among those the index holds, and the tickets changed since its commit, which SQL checks.
+/// A filtered search (no `query`) answered with the index: its attribute columns count the
+/// matches and give the first tickets in the search's order; the tickets changed since its
+/// commit come from SQL.
 pub struct Filtered {
-    /// The first `offset + limit + 1` matching tickets the index holds (changed ones left out).
-    pub ids: Vec<i64>,
-    /// How many tickets the index holds that match (changed ones left out).
-    pub count: u64,
+    snap: index::Snapshot,
+    conds: Vec<filter::Cond>,
+    key: filter::Key,
     /// Tickets changed since the index's last commit (matching or not).
-    pub recent: Vec<i64>,
-    /// The index directory.
-    pub dir: std::path::PathBuf,
+    recent: Vec<i64>,
+    /// So many tickets match that the database's walk of the sort order fills the page within
+    /// a few thousand rows (tried first, bounded).
+    dense: bool,
+    dir: std::path::PathBuf,
+}
+
+/// Rows a dense filtered search lets the database examine for its page before the index
+/// orders the matches instead (the walk met too few of them: they sit elsewhere in the order).
+pub const DENSE_WALK: u64 = 20_000;
+
+static WALK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DENSE_WALK);
+
+/// Sets the rows of [`DENSE_WALK`] for this process (0: never walk), for tests that must reach
+/// each way of answering on small data.
+pub fn set_dense_walk(rows: u64) {
+    WALK.store(rows, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn dense_walk() -> u64 {
+    WALK.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Ranked full-text hits and the search that checks them.
@@ -287,55 +305,21 @@ pub fn ranked_page(
     })
 }
 
-/// The index's form of the search's filters (`None`: a value no ticket can have).
-fn conds(store: &mut dyn Store, tables: &Tables, s: &Search) -> Result<Vec<filter::Cond>> {
-    let ids = |store: &mut dyn Store, q: Query| -> Result<Vec<u64>> {
-        Ok(store
-            .rows(&q)?
-            .iter()
-            .filter_map(|r| u64::try_from(r.int(0)).ok())
-            .collect())
-    };
-    let mut out = Vec::with_capacity(s.filters.len());
-    for f in &s.filters {
-        out.push(match f {
-            Filter::Attr(attr, id) => {
-                filter::Cond::AnyOf(*attr, u64::try_from(*id).into_iter().collect())
-            }
-            Filter::State(state) => filter::Cond::AnyOf(
-                filter::Attr::Status,
-                ids(
-                    store,
-                    Query::new(
-                        format!(
-                            "SELECT id FROM {} WHERE state = ?",
-                            tables.t("ticket_status")
-                        ),
-                        vec![Param::from(state.as_str())],
-                    ),
-                )?,
-            ),
-            Filter::Email(address) => filter::Cond::AnyOf(
-                filter::Attr::User,
-                ids(
-                    store,
-                    Query::new(
-                        format!(
-                            "SELECT DISTINCT user_id FROM {} WHERE address = ?",
-                            tables.t("user_email")
-                        ),
-                        vec![Param::from(address.as_str())],
-                    ),
-                )?,
-            ),
+/// The index's form of the search's filters.
+fn conds(s: &Search) -> Vec<filter::Cond> {
+    let ids = |v: &[i64]| v.iter().filter_map(|&i| u64::try_from(i).ok()).collect();
+    s.filters
+        .iter()
+        .map(|f| match f {
+            Filter::Attr(attr, id) => filter::Cond::AnyOf(*attr, ids(&[*id])),
+            Filter::AnyOf(attr, v) => filter::Cond::AnyOf(*attr, ids(v)),
             Filter::Date(date, from, to) => filter::Cond::Between(
                 *date,
                 from.as_deref().map(attrs::seconds),
                 to.as_deref().map(attrs::seconds),
             ),
-        });
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 fn plan_filtered(
@@ -357,7 +341,17 @@ fn plan_filtered(
         Sort::Updated => filter::Key::Updated,
         Sort::Number => filter::Key::Number,
     };
-    if key == filter::Key::Number {
+    let conds = conds(s);
+    let estimate = match filter::estimate(&snap, &conds) {
+        Ok(n) => n,
+        Err(why) => return Ok(Err(why)),
+    };
+    // Matches one in `DENSE_WALK / k` tickets or more: the walk of the order finds a page soon.
+    let k = s.offset.saturating_add(s.limit).saturating_add(1);
+    let docs = snap.searcher.num_docs();
+    let walk = dense_walk();
+    let dense = walk > 0 && estimate.saturating_mul(walk / 4) >= k.saturating_mul(docs);
+    if key == filter::Key::Number && !dense {
         match filter::numbers_unordered(&snap) {
             // Numbers the index cannot order as the database does: SQL sorts them.
             Ok(true) => return Ok(Ok(Plan::Sql { count_text: false })),
@@ -365,35 +359,89 @@ fn plan_filtered(
             Err(why) => return Ok(Err(why)),
         }
     }
-    let conds = conds(store, tables, s)?;
-    let exclude: HashSet<u64> = recent
-        .iter()
-        .filter_map(|&id| u64::try_from(id).ok())
-        .collect();
-    let k = usize::try_from(s.offset.saturating_add(s.limit).saturating_add(1)).unwrap_or(0);
-    let (ids, count) = match filter::top(&snap, &conds, key, s.ascending, k, exclude) {
-        Ok(found) => found,
-        Err(why) => return Ok(Err(why)),
-    };
     Ok(Ok(Plan::Filtered(Filtered {
-        ids,
-        count,
+        snap,
+        conds,
+        key,
         recent,
+        dense,
         dir: dir.to_owned(),
     })))
 }
 
-/// The page of a filtered search: the index's first tickets and the changed ones, ordered and
-/// checked by the search's own SQL. `None` when a ticket the index proposed no longer passes in
-/// SQL (changed without its `updated` moving, or deleted behind the index's back): the caller
-/// answers through SQL, and those tickets are read again into the index when it can be written.
+/// The page of a filtered search; `None`: answer through SQL (the index failed, or a ticket it
+/// proposed no longer passes in SQL: changed without its `updated` moving, or deleted behind
+/// its back; those tickets are then read again into the index when it can be written).
+///
+/// The total is the index's count (changed tickets left out) plus the changed tickets that pass
+/// in SQL. The page: for dense matches the search's own SQL walking the sort order, at most
+/// [`DENSE_WALK`] rows; otherwise, or when that walk did not fill the page, the index's first
+/// `offset + limit + 1` tickets and the changed ones, ordered and checked by the search's SQL.
 pub fn filtered_page(
     store: &mut dyn Store,
     tables: &Tables,
     s: &Search,
     f: Filtered,
 ) -> Result<Option<Page>> {
-    let mut union: Vec<i64> = f.ids.iter().chain(&f.recent).copied().collect();
+    let exclude: HashSet<u64> = f
+        .recent
+        .iter()
+        .filter_map(|&id| u64::try_from(id).ok())
+        .collect();
+    let recent_passing = |store: &mut dyn Store, passing: Option<&HashSet<i64>>| -> Result<u64> {
+        if f.recent.is_empty() {
+            return Ok(0);
+        }
+        if let Some(p) = passing {
+            return Ok(f.recent.iter().filter(|id| p.contains(id)).count() as u64);
+        }
+        let (cond, params) = id_cond(&f.recent);
+        Ok(store
+            .rows(&restricted(s, cond, params, false).ids_query(tables))?
+            .len() as u64)
+    };
+    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
+    let page_of = |store: &mut dyn Store, ids: &[i64], total: u64| -> Result<Page> {
+        Ok(Page {
+            items: Node::List(items(store, tables, ids)?),
+            total: (s.exact_count || total <= COUNT_CAP).then_some(total),
+            has_next: total > s.offset.saturating_add(s.limit),
+            limit: s.limit,
+            offset: s.offset,
+        })
+    };
+    if f.dense {
+        let count = match filter::count(&f.snap, &f.conds, &exclude) {
+            Ok(n) => n,
+            Err(why) => {
+                index::log_once(&why);
+                return Ok(None);
+            }
+        };
+        let total = count + recent_passing(store, None)?;
+        // MariaDB may also stop the walk with an error (a sort cut short): then as if short. A
+        // real database failure fails the queries below as well.
+        let rows: Vec<i64> = store
+            .rows(&s.page_query_bounded(tables, dense_walk().max(1)))
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        let expected = (s.limit + 1).min(total.saturating_sub(s.offset));
+        if rows.len() as u64 >= expected {
+            let page: Vec<i64> = rows.iter().take(limit).copied().collect();
+            return Ok(Some(page_of(store, &page, total)?));
+        }
+    }
+    let k = usize::try_from(s.offset.saturating_add(s.limit).saturating_add(1)).unwrap_or(0);
+    let (ids, count) = match filter::top(&f.snap, &f.conds, f.key, s.ascending, k, exclude) {
+        Ok(found) => found,
+        Err(why) => {
+            index::log_once(&why);
+            return Ok(None);
+        }
+    };
+    let mut union: Vec<i64> = ids.iter().chain(&f.recent).copied().collect();
     union.sort_unstable();
     union.dedup();
     let rows: Vec<i64> = if union.is_empty() {
@@ -410,8 +458,7 @@ pub fn filtered_page(
             .collect()
     };
     let passing: HashSet<i64> = rows.iter().copied().collect();
-    let stale: Vec<i64> = f
-        .ids
+    let stale: Vec<i64> = ids
         .iter()
         .filter(|id| !passing.contains(id))
         .copied()
@@ -427,15 +474,8 @@ pub fn filtered_page(
         }
         return Ok(None);
     }
-    let total = f.count + f.recent.iter().filter(|id| passing.contains(id)).count() as u64;
+    let total = count + recent_passing(store, Some(&passing))?;
     let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
-    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
     let page: Vec<i64> = rows.iter().skip(start).take(limit).copied().collect();
-    Ok(Some(Page {
-        items: Node::List(items(store, tables, &page)?),
-        total: (s.exact_count || total <= COUNT_CAP).then_some(total),
-        has_next: total > s.offset.saturating_add(s.limit),
-        limit: s.limit,
-        offset: s.offset,
-    }))
+    Ok(Some(page_of(store, &page, total)?))
 }

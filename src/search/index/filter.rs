@@ -263,19 +263,7 @@ pub fn top(
             keep: k.saturating_add(exclude.len()),
         },
     )?;
-    let excluded = if exclude.is_empty() {
-        0
-    } else {
-        let ids: Vec<(Occur, Box<dyn Query>)> = exclude
-            .iter()
-            .map(|&id| (Occur::Should, term(snap.fields.id, id)))
-            .collect();
-        let both = BooleanQuery::new(vec![
-            (Occur::Must, q),
-            (Occur::Must, Box::new(BooleanQuery::new(ids))),
-        ]);
-        snap.searcher.search(&both, &Count)? as u64
-    };
+    let excluded = excluded(snap, q, &exclude)?;
     let ids = best
         .into_iter()
         .map(|(_, id)| if ascending { !id } else { id })
@@ -284,6 +272,60 @@ pub fn top(
         .filter_map(|id| i64::try_from(id).ok())
         .collect();
     Ok((ids, count.saturating_sub(excluded)))
+}
+
+/// How many of the documents in `exclude` pass `q`.
+fn excluded(snap: &Snapshot, q: Box<dyn Query>, exclude: &HashSet<u64>) -> Result<u64, Unusable> {
+    if exclude.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<(Occur, Box<dyn Query>)> = exclude
+        .iter()
+        .map(|&id| (Occur::Should, term(snap.fields.id, id)))
+        .collect();
+    let both = BooleanQuery::new(vec![
+        (Occur::Must, q),
+        (Occur::Must, Box::new(BooleanQuery::new(ids))),
+    ]);
+    Ok(snap.searcher.search(&both, &Count)? as u64)
+}
+
+/// How many documents not in `exclude` pass `conds`.
+pub fn count(snap: &Snapshot, conds: &[Cond], exclude: &HashSet<u64>) -> Result<u64, Unusable> {
+    if conds
+        .iter()
+        .any(|c| matches!(c, Cond::AnyOf(_, values) if values.is_empty()))
+    {
+        return Ok(0);
+    }
+    let q = query(&snap.fields.attrs, conds);
+    let all = snap.searcher.search(&*q, &Count)? as u64;
+    Ok(all.saturating_sub(excluded(snap, q, exclude)?))
+}
+
+/// At least as many documents as pass `conds`, cheaply: the fewest documents of any one
+/// condition (an equality's from the terms' document frequencies, a date range counted).
+pub fn estimate(snap: &Snapshot, conds: &[Cond]) -> Result<u64, Unusable> {
+    let a = &snap.fields.attrs;
+    let mut least = snap.searcher.num_docs();
+    for c in conds {
+        let n = match c {
+            Cond::AnyOf(attr, values) => {
+                let field = attr_field(a, *attr);
+                let mut n = 0u64;
+                for v in values {
+                    n += snap.searcher.doc_freq(&Term::from_field_u64(field, *v))?;
+                }
+                n
+            }
+            Cond::Between(..) => {
+                snap.searcher
+                    .search(&*query(a, std::slice::from_ref(c)), &Count)? as u64
+            }
+        };
+        least = least.min(n);
+    }
+    Ok(least)
 }
 
 /// Whether some document's number has no sort key (then `sort=number` is SQL's).
