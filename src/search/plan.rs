@@ -53,7 +53,7 @@ pub struct Filtered {
 
 /// Rows a dense filtered search lets the database examine for its page before the index
 /// orders the matches instead (the walk met too few of them: they sit elsewhere in the order).
-pub const DENSE_WALK: u64 = 20_000;
+pub const DENSE_WALK: u64 = 2_000;
 
 static WALK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DENSE_WALK);
 
@@ -346,11 +346,12 @@ fn plan_filtered(
         Ok(n) => n,
         Err(why) => return Ok(Err(why)),
     };
-    // Matches one in `DENSE_WALK / k` tickets or more: the walk of the order finds a page soon.
+    // About one in `DENSE_WALK / 2 / k` tickets or more matches: the walk of the order finds a
+    // page within half its rows.
     let k = s.offset.saturating_add(s.limit).saturating_add(1);
     let docs = snap.searcher.num_docs();
     let walk = dense_walk();
-    let dense = walk > 0 && estimate.saturating_mul(walk / 4) >= k.saturating_mul(docs);
+    let dense = walk > 0 && estimate.saturating_mul(walk / 2) >= k.saturating_mul(docs);
     if key == filter::Key::Number && !dense {
         match filter::numbers_unordered(&snap) {
             // Numbers the index cannot order as the database does: SQL sorts them.

@@ -152,6 +152,9 @@ struct SegmentTop {
     keep: usize,
     heap: BinaryHeap<Reverse<Rank>>,
     count: u64,
+    dates_buf: Vec<Option<i64>>,
+    numbers_buf: Vec<Option<u64>>,
+    keys: Vec<i64>,
 }
 
 impl Collector for Top {
@@ -179,6 +182,9 @@ impl Collector for Top {
             keep: self.keep,
             heap: BinaryHeap::with_capacity(self.keep.saturating_add(1).min(1 << 16)),
             count: 0,
+            dates_buf: Vec::new(),
+            numbers_buf: Vec::new(),
+            keys: Vec::new(),
         })
     }
 
@@ -202,10 +208,54 @@ impl SegmentCollector for SegmentTop {
         self.count += 1;
         let key = match (&self.dates, &self.numbers) {
             (Some(d), _) => d.first(doc).unwrap_or(i64::MIN),
-            // Order-preserving map of u64 onto i64.
-            (None, Some(n)) => (n.first(doc).unwrap_or(NONE) ^ (1 << 63)) as i64,
+            (None, Some(n)) => number_rank(n.first(doc)),
             (None, None) => 0,
         };
+        self.offer(doc, key);
+    }
+
+    /// A block of documents (no deletions in the segment): their keys are read at once.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.count += docs.len() as u64;
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        match (&self.dates, &self.numbers) {
+            (Some(d), _) => {
+                self.dates_buf.clear();
+                self.dates_buf.resize(docs.len(), None);
+                d.first_vals(docs, &mut self.dates_buf);
+                keys.extend(self.dates_buf.iter().map(|v| v.unwrap_or(i64::MIN)));
+            }
+            (None, Some(n)) => {
+                self.numbers_buf.clear();
+                self.numbers_buf.resize(docs.len(), None);
+                n.first_vals(docs, &mut self.numbers_buf);
+                keys.extend(self.numbers_buf.iter().map(|v| number_rank(*v)));
+            }
+            (None, None) => keys.resize(docs.len(), 0),
+        }
+        for (doc, key) in docs.iter().zip(&keys) {
+            self.offer(*doc, *key);
+        }
+        self.keys = keys;
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (
+            self.heap.into_iter().map(|Reverse(r)| r).collect(),
+            self.count,
+        )
+    }
+}
+
+/// A number's sort key mapped onto `i64`, order kept.
+fn number_rank(v: Option<u64>) -> i64 {
+    (v.unwrap_or(NONE) ^ (1 << 63)) as i64
+}
+
+impl SegmentTop {
+    /// Keeps `doc` if it ranks among the best so far.
+    fn offer(&mut self, doc: DocId, key: i64) {
         let key = if self.ascending { !key } else { key };
         if self.heap.len() >= self.keep {
             // Most documents lose on the key alone; only then is the id read.
@@ -225,13 +275,6 @@ impl SegmentCollector for SegmentTop {
             self.heap.pop();
             self.heap.push(Reverse(rank));
         }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        (
-            self.heap.into_iter().map(|Reverse(r)| r).collect(),
-            self.count,
-        )
     }
 }
 
@@ -303,11 +346,13 @@ pub fn count(snap: &Snapshot, conds: &[Cond], exclude: &HashSet<u64>) -> Result<
     Ok(all.saturating_sub(excluded(snap, q, exclude)?))
 }
 
-/// At least as many documents as pass `conds`, cheaply: the fewest documents of any one
-/// condition (an equality's from the terms' document frequencies, a date range counted).
+/// About how many documents pass `conds`, cheaply: each condition's share of the documents (an
+/// equality's from its terms' document frequencies, a date range counted), multiplied as if
+/// they were independent.
 pub fn estimate(snap: &Snapshot, conds: &[Cond]) -> Result<u64, Unusable> {
     let a = &snap.fields.attrs;
-    let mut least = snap.searcher.num_docs();
+    let docs = snap.searcher.num_docs();
+    let mut share = 1.0f64;
     for c in conds {
         let n = match c {
             Cond::AnyOf(attr, values) => {
@@ -323,9 +368,9 @@ pub fn estimate(snap: &Snapshot, conds: &[Cond]) -> Result<u64, Unusable> {
                     .search(&*query(a, std::slice::from_ref(c)), &Count)? as u64
             }
         };
-        least = least.min(n);
+        share *= (n as f64 / docs.max(1) as f64).min(1.0);
     }
-    Ok(least)
+    Ok((share * docs as f64) as u64)
 }
 
 /// Whether some document's number has no sort key (then `sort=number` is SQL's).
