@@ -77,6 +77,15 @@ class ApiEndpointsPlugin extends Plugin
         Signal::connect('ajax.scp', [self::class, 'staffRoutes']);
         if (extension_loaded('osticket_api')) {
             self::redeployAfterUpgrade();
+            Signal::connect('model.deleted', [self::class, 'onTicketDeleted'], 'Ticket');
+        }
+    }
+
+    /** A ticket deleted by any osTicket path: the search index must forget it. */
+    public static function onTicketDeleted($ticket)
+    {
+        if (function_exists('osticket_api_ticket_deleted')) {
+            osticket_api_ticket_deleted(self::runtimeConfig(), (int) $ticket->getId());
         }
     }
 

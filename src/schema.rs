@@ -54,7 +54,37 @@ pub fn install(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String>> {
         done.push(format!("added column {}.{column}", tables.raw("api_key")));
     }
     done.extend(install_indexes(store, tables)?);
+    store.execute(&tombstones_table(tables))?;
     Ok(done)
+}
+
+/// The plugin's table of deleted tickets (`ticket_id`, `deleted`): osTicket deletes a ticket's
+/// row, so the search index learns of a deletion from the row the plugin writes here when
+/// osTicket's model deletes a ticket (its `model.deleted` signal).
+pub const TOMBSTONES: &str = "osticket_api_deleted";
+
+/// `CREATE TABLE IF NOT EXISTS` of [`TOMBSTONES`].
+pub fn tombstones_table(tables: &Tables) -> Query {
+    Query::new(
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (ticket_id INT UNSIGNED NOT NULL PRIMARY KEY, \
+             deleted DATETIME NOT NULL, KEY deleted (deleted)) DEFAULT CHARSET=utf8",
+            tables.t(TOMBSTONES)
+        ),
+        vec![],
+    )
+}
+
+/// Records that ticket `id` was deleted (now).
+pub fn tombstone(tables: &Tables, id: i64) -> Query {
+    Query::new(
+        format!(
+            "INSERT INTO {} (ticket_id, deleted) VALUES (?, NOW()) \
+             ON DUPLICATE KEY UPDATE deleted = NOW()",
+            tables.t(TOMBSTONES)
+        ),
+        vec![Param::Int(id)],
+    )
 }
 
 /// Indexes the extension's queries need and osTicket 1.18 lacks: `(name, table, columns)`.
@@ -119,6 +149,10 @@ pub fn drop_indexes(store: &mut dyn Store, tables: &Tables) -> Result<Vec<String
             done.push(format!("dropped index {name} on {}", tables.raw(table)));
         }
     }
+    store.execute(&Query::new(
+        format!("DROP TABLE IF EXISTS {}", tables.t(TOMBSTONES)),
+        vec![],
+    ))?;
     Ok(done)
 }
 

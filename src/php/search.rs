@@ -14,6 +14,7 @@ use ext_php_rs::zend::ce;
 use crate::db::MysqlStore;
 use crate::error::ApiError;
 use crate::search::index::{self, panel, step, writer};
+use crate::sql::Store;
 use crate::write::Cmd;
 
 use super::convert;
@@ -208,10 +209,36 @@ pub fn osticket_api_search_step(
     ))
 }
 
+/// Records that osTicket deleted ticket `$id` (the shell calls it from osTicket's
+/// `model.deleted` signal), so that the search index forgets it. Never throws: a failure is
+/// logged and answered `false`, and osTicket's delete goes on.
+#[php_function]
+#[php(name = "osticket_api_ticket_deleted")]
+pub fn osticket_api_ticket_deleted(config: &ZendHashTable, id: i64) -> bool {
+    let run = catch_unwind(AssertUnwindSafe(|| -> crate::error::Result<()> {
+        let cfg = convert::config(config)?;
+        let mut store = MysqlStore::new(&cfg.db);
+        store.execute(&crate::schema::tombstone(&cfg.tables, id))?;
+        Ok(())
+    }));
+    match run {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            eprintln!(
+                "osticket_api: could not record the deletion of ticket {id}: {}",
+                e.message()
+            );
+            false
+        }
+        Err(_) => false,
+    }
+}
+
 /// Registers the search index functions.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(osticket_api_search_index))
         .function(wrap_function!(osticket_api_search_panel))
         .function(wrap_function!(osticket_api_search_step))
+        .function(wrap_function!(osticket_api_ticket_deleted))
 }

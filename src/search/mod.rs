@@ -90,6 +90,19 @@ pub struct Search {
     pub has_text: bool,
     /// The `query` text, for the search index.
     pub text: Option<Text>,
+    /// The conditions of `conds` other than the text, as the search index applies them.
+    pub filters: Vec<Filter>,
+}
+
+/// A filter of the request, for the search index ([`plan`]); `conds` holds its SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// The attribute equals the id.
+    Attr(index::filter::Attr, i64),
+    /// The attribute is one of the ids (none: nothing matches).
+    AnyOf(index::filter::Attr, Vec<i64>),
+    /// The date is at or after the first, at or before the second (`YYYY-MM-DD HH:MM:SS`).
+    Date(index::filter::Date, Option<String>, Option<String>),
 }
 
 /// A page of results with the total number of matches.
@@ -225,6 +238,7 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
         exact_count: false,
         has_text: false,
         text: None,
+        filters: Vec::new(),
     };
     let mut order: Option<bool> = None;
     let mut fulltext = false;
@@ -301,6 +315,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 let id = lookup(store, "Status", a, b, v)?;
                 s.conds.push("t.status_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Status, id));
             }
             "state" => {
                 let state = v.to_ascii_lowercase();
@@ -311,11 +327,19 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                         "Invalid state: use open, closed, archived or deleted",
                     ));
                 }
-                s.conds.push(format!(
-                    "t.status_id IN (SELECT id FROM {} WHERE state = ?)",
-                    tables.t("ticket_status")
-                ));
-                s.params.push(Param::Str(state));
+                // The statuses' ids, not a subquery: with them the database can walk the sort
+                // order's index (a subquery made it read and sort every closed ticket).
+                let ids = int_column(
+                    store,
+                    &Query::new(
+                        format!(
+                            "SELECT id FROM {} WHERE state = ?",
+                            tables.t("ticket_status")
+                        ),
+                        vec![Param::Str(state)],
+                    ),
+                )?;
+                s.any_of(index::filter::Attr::Status, "t.status_id", ids);
             }
             // `departmentId`: what a known client of the original sends (it was ignored there).
             "department" | "departmentId" => {
@@ -324,24 +348,28 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 let id = resolve_department(&department_names(&depts).0, &own, v)?;
                 s.conds.push("t.dept_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Dept, id));
             }
             "staff" => {
                 let (a, b) = id_or_name(tables, "staff", "staff_id", &["username", "email"], v);
                 let id = lookup(store, "Staff member", a, b, v)?;
                 s.conds.push("t.staff_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Staff, id));
             }
             "team" => {
                 let (a, b) = id_or_name(tables, "team", "team_id", &["name"], v);
                 let id = lookup(store, "Team", a, b, v)?;
                 s.conds.push("t.team_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Team, id));
             }
             "topic" => {
                 let (a, b) = id_or_name(tables, "help_topic", "topic_id", &["topic"], v);
                 let id = lookup(store, "Help Topic", a, b, v)?;
                 s.conds.push("t.topic_id = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters.push(Filter::Attr(index::filter::Attr::Topic, id));
             }
             "priority" => {
                 let (a, b) = id_or_name(
@@ -355,23 +383,35 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                 s.needs_cdata = true;
                 s.conds.push("cd.priority = ?".into());
                 s.params.push(Param::Str(id.to_string()));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Priority, id));
             }
             "email" => {
-                s.conds.push(format!(
-                    "t.user_id IN (SELECT ue.user_id FROM {} ue WHERE ue.address = ?)",
-                    tables.t("user_email")
-                ));
-                s.params.push(Param::from(v));
+                let ids = int_column(
+                    store,
+                    &Query::new(
+                        format!(
+                            "SELECT DISTINCT user_id FROM {} WHERE address = ?",
+                            tables.t("user_email")
+                        ),
+                        vec![Param::from(v)],
+                    ),
+                )?;
+                s.any_of(index::filter::Attr::User, "t.user_id", ids);
             }
             "overdue" => {
+                let overdue = i64::from(parse_bool("overdue", v)?);
                 s.conds.push("t.isoverdue = ?".into());
-                s.params
-                    .push(Param::Int(i64::from(parse_bool("overdue", v)?)));
+                s.params.push(Param::Int(overdue));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Overdue, overdue));
             }
             "created_from" => {
+                let from = parse_datetime("created_from", v)?;
                 s.conds.push("t.created >= ?".into());
-                s.params
-                    .push(Param::Str(parse_datetime("created_from", v)?));
+                s.params.push(Param::Str(from.clone()));
+                s.filters
+                    .push(Filter::Date(index::filter::Date::Created, Some(from), None));
             }
             "created_to" => {
                 let mut end = parse_datetime("created_to", v)?;
@@ -379,12 +419,19 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     end = end.replace(" 00:00:00", " 23:59:59");
                 }
                 s.conds.push("t.created <= ?".into());
-                s.params.push(Param::Str(end));
+                s.params.push(Param::Str(end.clone()));
+                s.filters
+                    .push(Filter::Date(index::filter::Date::Created, None, Some(end)));
             }
             "updated_since" => {
+                let since = parse_datetime("updated_since", v)?;
                 s.conds.push("t.updated >= ?".into());
-                s.params
-                    .push(Param::Str(parse_datetime("updated_since", v)?));
+                s.params.push(Param::Str(since.clone()));
+                s.filters.push(Filter::Date(
+                    index::filter::Date::Updated,
+                    Some(since),
+                    None,
+                ));
             }
             "parent" => {
                 let id = store
@@ -399,6 +446,8 @@ pub fn parse(store: &mut dyn Store, tables: &Tables, query: &[(String, String)])
                     .ok_or_else(|| ApiError::NotFound(format!("Parent ticket '{v}' not found")))?;
                 s.conds.push("t.ticket_pid = ?".into());
                 s.params.push(Param::Int(id));
+                s.filters
+                    .push(Filter::Attr(index::filter::Attr::Parent, id));
             }
             _ => {}
         }
@@ -487,7 +536,24 @@ fn astral_safe(store: &mut dyn Store, tables: &Tables) -> Result<(String, String
     ))
 }
 
+/// The integers of a query's first column.
+fn int_column(store: &mut dyn Store, q: &Query) -> Result<Vec<i64>> {
+    Ok(store.rows(q)?.iter().map(|r| r.int(0)).collect())
+}
+
 impl Search {
+    /// Adds `column IN (ids)` (nothing matches without ids).
+    fn any_of(&mut self, attr: index::filter::Attr, column: &str, ids: Vec<i64>) {
+        if ids.is_empty() {
+            self.conds.push("1 = 0".into());
+        } else {
+            self.conds
+                .push(format!("{column} IN ({})", placeholders(ids.len())));
+            self.params.extend(ids.iter().map(|&i| Param::Int(i)));
+        }
+        self.filters.push(Filter::AnyOf(attr, ids));
+    }
+
     fn sql_tail(&self, tables: &Tables) -> String {
         let mut sql = format!("FROM {} t", tables.t("ticket"));
         if self.needs_cdata {
@@ -545,6 +611,13 @@ impl Search {
             ),
             params,
         )
+    }
+
+    /// [`Search::page_query`], stopped by MariaDB after `rows` examined rows (then the page
+    /// may be short; other servers ignore the bound).
+    pub fn page_query_bounded(&self, tables: &Tables, rows: u64) -> Query {
+        let q = self.page_query(tables);
+        Query::new(format!("{} /*M! ROWS EXAMINED {rows} */", q.sql), q.params)
     }
 
     fn sort_key(&self) -> &'static str {
@@ -761,6 +834,10 @@ pub fn search_indexed(
             offset: s.offset,
         }),
         plan::Plan::Ranked(ranked) => plan::ranked_page(store, tables, &s, ranked),
+        plan::Plan::Filtered(f) => match plan::filtered_page(store, tables, &s, f)? {
+            Some(page) => Ok(page),
+            None => run(store, tables, &s, quiet_seconds, false, false),
+        },
     }
 }
 
@@ -976,6 +1053,7 @@ mod tests {
             exact_count: false,
             has_text: false,
             text: None,
+            filters: Vec::new(),
         };
         let q = s.page_query(&Tables::new("ost_").unwrap());
         assert_eq!(
@@ -1016,6 +1094,7 @@ mod tests {
             exact_count: false,
             has_text: false,
             text: None,
+            filters: Vec::new(),
         };
         assert_eq!(s.total_from_page(7), Some(47));
         assert_eq!(s.total_from_page(20), Some(60));

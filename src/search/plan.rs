@@ -23,8 +23,8 @@ use crate::error::Result;
 use crate::render::Node;
 use crate::sql::{placeholders, Param, Store, Tables};
 
-use super::index::{self, writer, Unusable};
-use super::{items, Page, Search, Sort, COUNT_CAP};
+use super::index::{self, attrs, filter, writer, Unusable};
+use super::{items, Filter, Page, Search, Sort, COUNT_CAP};
 
 /// Most candidates a subject search passes to SQL; beyond, the plain SQL scan is as fast.
 pub const CANDIDATE_CAP: usize = 20_000;
@@ -32,6 +32,40 @@ pub const CANDIDATE_CAP: usize = 20_000;
 pub const RANKED_CAP: usize = 20_000;
 /// Most tickets changed since the last commit that join the candidates; beyond, plain SQL.
 pub const RECENT_CAP: usize = 5_000;
+/// Deepest row (offset + page + 1) a filtered search takes from the index; deeper pages are
+/// SQL's (with its checkpoints).
+pub const FILTER_DEPTH: u64 = 2_000;
+
+/// A filtered search (no `query`) answered with the index: its attribute columns count the
+/// matches and give the first tickets in the search's order; the tickets changed since its
+/// commit come from SQL.
+pub struct Filtered {
+    snap: index::Snapshot,
+    conds: Vec<filter::Cond>,
+    key: filter::Key,
+    /// Tickets changed since the index's last commit (matching or not).
+    recent: Vec<i64>,
+    /// So many tickets match that the database's walk of the sort order fills the page within
+    /// a few thousand rows (tried first, bounded).
+    dense: bool,
+    dir: std::path::PathBuf,
+}
+
+/// Rows a dense filtered search lets the database examine for its page before the index
+/// orders the matches instead (the walk met too few of them: they sit elsewhere in the order).
+pub const DENSE_WALK: u64 = 2_000;
+
+static WALK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DENSE_WALK);
+
+/// Sets the rows of [`DENSE_WALK`] for this process (0: never walk), for tests that must reach
+/// each way of answering on small data.
+pub fn set_dense_walk(rows: u64) {
+    WALK.store(rows, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn dense_walk() -> u64 {
+    WALK.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Ranked full-text hits and the search that checks them.
 pub struct Ranked {
@@ -57,6 +91,8 @@ pub enum Plan {
     Empty,
     /// Full-text hits in rank order.
     Ranked(Ranked),
+    /// A filtered search from the index's attribute columns.
+    Filtered(Filtered),
 }
 
 /// The plan for `s`; `dir` is the index directory (`None`: disabled).
@@ -66,13 +102,24 @@ pub fn plan(
     dir: Option<&Path>,
     s: &Search,
 ) -> Result<Plan> {
-    let (Some(dir), Some(_)) = (dir, &s.text) else {
+    let Some(dir) = dir else {
         return Ok(Plan::Sql { count_text: false });
     };
+    if s.text.is_none()
+        && (s.filters.is_empty() || s.offset.saturating_add(s.limit) >= FILTER_DEPTH)
+    {
+        // No filter: the scan of the sort order's index fills the page at once. Deep pages:
+        // SQL's checkpoints.
+        return Ok(Plan::Sql { count_text: false });
+    }
     // A panic inside the index library (a damaged file it does not check) must not fail the
     // search either: it is caught here and the search answers through SQL.
     let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        plan_index(store, tables, dir, s)
+        if s.text.is_some() {
+            plan_index(store, tables, dir, s)
+        } else {
+            plan_filtered(store, tables, dir, s)
+        }
     }))
     .unwrap_or_else(|_| {
         index::forget(dir);
@@ -110,15 +157,13 @@ fn id_cond(ids: &[i64]) -> (String, Vec<Param>) {
     )
 }
 
-fn plan_index(
+/// The newest view of the index, caught up when possible, and the tickets changed since its
+/// commit (empty when it is current).
+fn fresh(
     store: &mut dyn Store,
     tables: &Tables,
     dir: &Path,
-    s: &Search,
-) -> Result<std::result::Result<Plan, Unusable>> {
-    let Some(text) = &s.text else {
-        return Ok(Ok(Plan::Sql { count_text: false }));
-    };
+) -> Result<std::result::Result<(index::Snapshot, Vec<i64>), Unusable>> {
     let h = match index::handle(dir) {
         Ok(h) => h,
         Err(why) => return Ok(Err(why)),
@@ -155,6 +200,22 @@ fn plan_index(
             }
         }
     }
+    Ok(Ok((snap, recent)))
+}
+
+fn plan_index(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    s: &Search,
+) -> Result<std::result::Result<Plan, Unusable>> {
+    let Some(text) = &s.text else {
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    };
+    let (snap, recent) = match fresh(store, tables, dir)? {
+        Ok(fresh) => fresh,
+        Err(why) => return Ok(Err(why)),
+    };
     if text.fulltext {
         let (mut hits, matches) = match index::query::fulltext(&snap, &text.query, RANKED_CAP) {
             Ok(found) => found,
@@ -242,4 +303,180 @@ pub fn ranked_page(
         limit: s.limit,
         offset: s.offset,
     })
+}
+
+/// The index's form of the search's filters.
+fn conds(s: &Search) -> Vec<filter::Cond> {
+    let ids = |v: &[i64]| v.iter().filter_map(|&i| u64::try_from(i).ok()).collect();
+    s.filters
+        .iter()
+        .map(|f| match f {
+            Filter::Attr(attr, id) => filter::Cond::AnyOf(*attr, ids(&[*id])),
+            Filter::AnyOf(attr, v) => filter::Cond::AnyOf(*attr, ids(v)),
+            Filter::Date(date, from, to) => filter::Cond::Between(
+                *date,
+                from.as_deref().map(attrs::seconds),
+                to.as_deref().map(attrs::seconds),
+            ),
+        })
+        .collect()
+}
+
+fn plan_filtered(
+    store: &mut dyn Store,
+    tables: &Tables,
+    dir: &Path,
+    s: &Search,
+) -> Result<std::result::Result<Plan, Unusable>> {
+    let (snap, recent) = match fresh(store, tables, dir)? {
+        Ok(fresh) => fresh,
+        Err(why) => return Ok(Err(why)),
+    };
+    if !snap.payload.tombstones {
+        // Built before deletions were recorded: it cannot know which tickets are gone.
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    }
+    let key = match s.sort {
+        Sort::Created | Sort::Relevance => filter::Key::Created,
+        Sort::Updated => filter::Key::Updated,
+        Sort::Number => filter::Key::Number,
+    };
+    let conds = conds(s);
+    let estimate = match filter::estimate(&snap, &conds) {
+        Ok(n) => n,
+        Err(why) => return Ok(Err(why)),
+    };
+    // About one in `DENSE_WALK / 2 / k` tickets or more matches: the walk of the order finds a
+    // page within half its rows.
+    let k = s.offset.saturating_add(s.limit).saturating_add(1);
+    let docs = snap.searcher.num_docs();
+    let walk = dense_walk();
+    let dense = walk > 0 && estimate.saturating_mul(walk / 2) >= k.saturating_mul(docs);
+    if key == filter::Key::Number && !dense {
+        match filter::numbers_unordered(&snap) {
+            // Numbers the index cannot order as the database does: SQL sorts them.
+            Ok(true) => return Ok(Ok(Plan::Sql { count_text: false })),
+            Ok(false) => {}
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    Ok(Ok(Plan::Filtered(Filtered {
+        snap,
+        conds,
+        key,
+        recent,
+        dense,
+        dir: dir.to_owned(),
+    })))
+}
+
+/// The page of a filtered search; `None`: answer through SQL (the index failed, or a ticket it
+/// proposed no longer passes in SQL: changed without its `updated` moving, or deleted behind
+/// its back; those tickets are then read again into the index when it can be written).
+///
+/// The total is the index's count (changed tickets left out) plus the changed tickets that pass
+/// in SQL. The page: for dense matches the search's own SQL walking the sort order, at most
+/// [`DENSE_WALK`] rows; otherwise, or when that walk did not fill the page, the index's first
+/// `offset + limit + 1` tickets and the changed ones, ordered and checked by the search's SQL.
+pub fn filtered_page(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    f: Filtered,
+) -> Result<Option<Page>> {
+    let exclude: HashSet<u64> = f
+        .recent
+        .iter()
+        .filter_map(|&id| u64::try_from(id).ok())
+        .collect();
+    let recent_passing = |store: &mut dyn Store, passing: Option<&HashSet<i64>>| -> Result<u64> {
+        if f.recent.is_empty() {
+            return Ok(0);
+        }
+        if let Some(p) = passing {
+            return Ok(f.recent.iter().filter(|id| p.contains(id)).count() as u64);
+        }
+        let (cond, params) = id_cond(&f.recent);
+        Ok(store
+            .rows(&restricted(s, cond, params, false).ids_query(tables))?
+            .len() as u64)
+    };
+    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
+    let page_of = |store: &mut dyn Store, ids: &[i64], total: u64| -> Result<Page> {
+        Ok(Page {
+            items: Node::List(items(store, tables, ids)?),
+            total: (s.exact_count || total <= COUNT_CAP).then_some(total),
+            has_next: total > s.offset.saturating_add(s.limit),
+            limit: s.limit,
+            offset: s.offset,
+        })
+    };
+    if f.dense {
+        let count = match filter::count(&f.snap, &f.conds, &exclude) {
+            Ok(n) => n,
+            Err(why) => {
+                index::log_once(&why);
+                return Ok(None);
+            }
+        };
+        let total = count + recent_passing(store, None)?;
+        // MariaDB may also stop the walk with an error (a sort cut short): then as if short. A
+        // real database failure fails the queries below as well.
+        let rows: Vec<i64> = store
+            .rows(&s.page_query_bounded(tables, dense_walk().max(1)))
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        let expected = (s.limit + 1).min(total.saturating_sub(s.offset));
+        if rows.len() as u64 >= expected {
+            let page: Vec<i64> = rows.iter().take(limit).copied().collect();
+            return Ok(Some(page_of(store, &page, total)?));
+        }
+    }
+    let k = usize::try_from(s.offset.saturating_add(s.limit).saturating_add(1)).unwrap_or(0);
+    let (ids, count) = match filter::top(&f.snap, &f.conds, f.key, s.ascending, k, exclude) {
+        Ok(found) => found,
+        Err(why) => {
+            index::log_once(&why);
+            return Ok(None);
+        }
+    };
+    let mut union: Vec<i64> = ids.iter().chain(&f.recent).copied().collect();
+    union.sort_unstable();
+    union.dedup();
+    let rows: Vec<i64> = if union.is_empty() {
+        Vec::new()
+    } else {
+        let (cond, params) = id_cond(&union);
+        let mut narrowed = restricted(s, cond, params, false);
+        narrowed.offset = 0;
+        narrowed.limit = union.len() as u64;
+        store
+            .rows(&narrowed.page_query_counted(tables))?
+            .iter()
+            .map(|r| r.int(0))
+            .collect()
+    };
+    let passing: HashSet<i64> = rows.iter().copied().collect();
+    let stale: Vec<i64> = ids
+        .iter()
+        .filter(|id| !passing.contains(id))
+        .copied()
+        .collect();
+    if !stale.is_empty() {
+        index::log_once(&Unusable(
+            "it held tickets changed or deleted without their update time moving; reading them again".into(),
+        ));
+        if let Ok(h) = index::handle(&f.dir) {
+            if let Err(why) = writer::refresh(store, tables, &h, &stale)? {
+                index::log_once(&why);
+            }
+        }
+        return Ok(None);
+    }
+    let total = count + recent_passing(store, Some(&passing))?;
+    let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+    let page: Vec<i64> = rows.iter().skip(start).take(limit).copied().collect();
+    Ok(Some(page_of(store, &page, total)?))
 }

@@ -171,6 +171,22 @@ check(
 [, , $ids] = search(['query' => $secret, 'mode' => 'fulltext']);
 check('and gone from full text', $ids === [], $ids);
 
+// Filters without a text come from the index's columns: the same changes show at once.
+$mine = ['email' => 'soeren.sucher@example.com'];
+$left = array_values(array_filter($created, fn ($id) => $id !== (int) $t1->getId()));
+rsort($left);
+[$status, $total, $ids] = search($mine + ['limit' => 100]);
+check(
+    'a filtered search (no text) leaves out the deleted ticket and counts the rest',
+    $status === 200 && $ids === $left && $total === count($left),
+    [$status, $total, $ids, $left]
+);
+[, $total, $ids] = search($mine + ['state' => 'closed']);
+check('a filtered search sees the status set through osTicket', $ids === [(int) $t2->getId()] && $total === 1, [$ids, $total]);
+$gone = db_result(db_query('SELECT COUNT(*) FROM ' . TABLE_PREFIX . 'osticket_api_deleted WHERE ticket_id = '
+    . (int) $t1->getId()));
+check('osTicket\'s delete signal recorded the deletion for the index', (int) $gone === 1, $gone);
+
 // The catch-up (as osTicket's cron runs it) and the figures.
 $figures = osticket_api_search_index('catch-up', $config, false);
 hand_over($figures['dir']);

@@ -24,6 +24,8 @@
 //! after the database, never under the web root. This module must not import `ext_php_rs` or
 //! `mysql`.
 
+pub mod attrs;
+pub mod filter;
 pub mod fold;
 pub mod panel;
 pub mod query;
@@ -82,6 +84,10 @@ pub struct Payload {
     /// Format of the documents ([`schema::FORMAT`]; 1 for indexes from before it was recorded).
     #[serde(default = "first_format")]
     pub format: u32,
+    /// The plugin's table of deleted tickets existed when the index was built: deletions are
+    /// changes, and filtered searches may use the index (older indexes: SQL).
+    #[serde(default)]
+    pub tombstones: bool,
 }
 
 fn first_format() -> u32 {

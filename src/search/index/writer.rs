@@ -12,6 +12,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError};
 use crate::error::{ApiError, Result};
 use crate::sql::{placeholders, Param, Query, Store, Tables};
 
+use super::attrs::{self, TicketAttrs};
 use super::fold::{self, Fold};
 use super::schema::{self, Fields};
 use super::text::body_text;
@@ -44,20 +45,27 @@ fn index_err(e: TantivyError) -> ApiError {
 /// The tickets changed since `p` (saved at or after `p.since`, or with a thread entry after
 /// `p.entry`), at most `cap`.
 pub fn changed_query(tables: &Tables, p: &Payload, cap: usize) -> Query {
+    let mut params = vec![Param::from(p.since.as_str()), Param::Int(p.entry)];
+    let deleted = if p.tombstones {
+        params.push(Param::from(p.since.as_str()));
+        format!(
+            " UNION SELECT ticket_id FROM {} WHERE deleted >= ?",
+            tables.t(crate::schema::TOMBSTONES)
+        )
+    } else {
+        String::new()
+    };
+    params.push(Param::UInt(cap as u64));
     Query::new(
         format!(
             "SELECT c.id FROM (SELECT ticket_id AS id FROM {ticket} WHERE updated >= ? \
              UNION SELECT th.object_id FROM {entry} e JOIN {thread} th ON th.id = e.thread_id \
-             AND th.object_type = 'T' WHERE e.id > ?) c LIMIT ?",
+             AND th.object_type = 'T' WHERE e.id > ?{deleted}) c LIMIT ?",
             ticket = tables.t("ticket"),
             entry = tables.t("thread_entry"),
             thread = tables.t("thread"),
         ),
-        vec![
-            Param::from(p.since.as_str()),
-            Param::Int(p.entry),
-            Param::UInt(cap as u64),
-        ],
+        params,
     )
 }
 
@@ -103,6 +111,8 @@ pub struct TicketText {
     pub people: String,
     /// Every thread entry's title and text.
     pub body: String,
+    /// Filter and sort attributes.
+    pub attrs: TicketAttrs,
 }
 
 enum Select<'a> {
@@ -128,7 +138,9 @@ fn load(store: &mut dyn Store, tables: &Tables, sel: Select<'_>) -> Result<Vec<T
     let mut out: Vec<TicketText> = store
         .rows(&Query::new(
             format!(
-                "SELECT t.ticket_id, t.number, cd.subject, u.name, ue.address FROM {ticket} t \
+                "SELECT t.ticket_id, t.number, cd.subject, u.name, ue.address, t.status_id, t.dept_id, \
+                 t.staff_id, t.team_id, t.topic_id, t.user_id, t.isoverdue, COALESCE(t.ticket_pid, 0), \
+                 cd.priority, CAST(t.created AS CHAR), CAST(t.updated AS CHAR) FROM {ticket} t \
                  LEFT JOIN {cdata} cd ON cd.ticket_id = t.ticket_id \
                  LEFT JOIN {user} u ON u.id = t.user_id \
                  LEFT JOIN {email} ue ON ue.id = u.default_email_id WHERE {cond}",
@@ -146,6 +158,20 @@ fn load(store: &mut dyn Store, tables: &Tables, sel: Select<'_>) -> Result<Vec<T
             subject: r.text(2),
             people: format!("{} {} {}", r.text(1), r.text(3), r.text(4)),
             body: String::new(),
+            attrs: TicketAttrs {
+                status: unsigned(r.int(5)),
+                dept: unsigned(r.int(6)),
+                staff: unsigned(r.int(7)),
+                team: unsigned(r.int(8)),
+                topic: unsigned(r.int(9)),
+                user: unsigned(r.int(10)),
+                overdue: unsigned(r.int(11)),
+                parent: unsigned(r.int(12)),
+                priority: attrs::priority(r.opt_text(13).as_deref()),
+                created: attrs::seconds(&r.text(14)),
+                updated: attrs::seconds(&r.text(15)),
+                number_key: attrs::number_key(r.opt_text(1).as_deref()),
+            },
         })
         .collect();
     let (Some(first), Some(last)) = (out.first(), out.last()) else {
@@ -198,7 +224,28 @@ pub fn document(fields: &Fields, fold: Option<&Fold>, t: &TicketText) -> Tantivy
     doc.add_text(fields.subject, &t.subject);
     doc.add_text(fields.body, &t.body);
     doc.add_text(fields.people, &t.people);
+    let (a, v) = (&fields.attrs, &t.attrs);
+    for (field, value) in [
+        (a.status, v.status),
+        (a.dept, v.dept),
+        (a.staff, v.staff),
+        (a.team, v.team),
+        (a.topic, v.topic),
+        (a.user, v.user),
+        (a.overdue, v.overdue),
+        (a.parent, v.parent),
+        (a.priority, v.priority),
+        (a.number_key, v.number_key),
+    ] {
+        doc.add_u64(field, value);
+    }
+    doc.add_i64(a.created, v.created);
+    doc.add_i64(a.updated, v.updated);
     doc
+}
+
+fn unsigned(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
 }
 
 /// The subject fold of this database (`None`: its collation is not folded, `query` uses SQL).
@@ -357,6 +404,10 @@ pub(super) fn begin(
         ))?
         .map_or(0, |r| u64::try_from(r.int(0)).unwrap_or(0));
     let fold = load_fold(store, tables)?;
+    // Deletions reach the index through the plugin's table (see `schema::TOMBSTONES`).
+    let tombstones = store
+        .execute(&crate::schema::tombstones_table(tables))
+        .is_ok();
     let fold_bytes = fold.as_ref().map(Fold::to_bytes).unwrap_or_default();
     let fold_id = fold_hash(&fold_bytes);
     let mut payload = match old {
@@ -377,10 +428,12 @@ pub(super) fn begin(
                 total,
                 fold: fold_id,
                 format: schema::FORMAT,
+                tombstones,
             }
         }
     };
     payload.total = total;
+    payload.tombstones = tombstones;
     std::fs::write(dir.join(FOLD_FILE), &fold_bytes)
         .map_err(|e| ApiError::Internal(format!("search index fold file: {e}")))?;
     let done = store
@@ -546,6 +599,32 @@ pub fn catch_up(
     if ids.len() > cap {
         return Ok(Ok(CatchUp::TooMany));
     }
+    let n = match rewrite(store, tables, h, &mut writer, &ids)? {
+        Ok(n) => n,
+        Err(why) => return Ok(Err(why)),
+    };
+    let payload = Payload {
+        state: "ready".into(),
+        at,
+        since,
+        entry,
+        cursor: 0,
+        total: 0,
+        fold: old.fold,
+        format: old.format,
+        tombstones: old.tombstones,
+    };
+    Ok(commit_marked(writer, &payload)?.map(|()| CatchUp::Done(n)))
+}
+
+/// Replaces the documents of `ids` by what the database holds now (none for deleted tickets).
+fn rewrite(
+    store: &mut dyn Store,
+    tables: &Tables,
+    h: &Handle,
+    writer: &mut IndexWriter,
+    ids: &[i64],
+) -> Result<std::result::Result<usize, Unusable>> {
     let fold = h.fold.as_deref();
     let mut n = 0;
     for chunk in ids.chunks(BATCH as usize) {
@@ -562,17 +641,15 @@ pub fn catch_up(
             n += 1;
         }
     }
-    let payload = Payload {
-        state: "ready".into(),
-        at,
-        since,
-        entry,
-        cursor: 0,
-        total: 0,
-        fold: old.fold,
-        format: old.format,
-    };
-    let raw = serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Ok(n))
+}
+
+/// Commits with `payload` and waits for the merges.
+fn commit_marked(
+    mut writer: IndexWriter,
+    payload: &Payload,
+) -> Result<std::result::Result<(), Unusable>> {
+    let raw = serde_json::to_string(payload).map_err(|e| ApiError::Internal(e.to_string()))?;
     let done = writer.prepare_commit().and_then(|mut c| {
         c.set_payload(&raw);
         c.commit()
@@ -580,5 +657,37 @@ pub fn catch_up(
     if let Err(e) = done.and_then(|_| writer.wait_merging_threads()) {
         return Ok(Err(e.into()));
     }
-    Ok(Ok(CatchUp::Done(n)))
+    Ok(Ok(()))
+}
+
+/// Reads the tickets `ids` again (a search found them changed or deleted although their
+/// `updated` did not move) and commits with the same mark; nothing when another process holds
+/// the writer.
+pub fn refresh(
+    store: &mut dyn Store,
+    tables: &Tables,
+    h: &Handle,
+    ids: &[i64],
+) -> Result<std::result::Result<CatchUp, Unusable>> {
+    let metas = match h.index.load_metas() {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let Some(payload) = Payload::parse(metas.payload.as_deref()).filter(|p| p.state == "ready")
+    else {
+        return Ok(Err(Unusable("the index has not been built".into())));
+    };
+    let mut writer: IndexWriter = match h.index.writer_with_num_threads(1, CATCH_UP_MEMORY) {
+        Ok(w) => w,
+        Err(TantivyError::LockFailure(..)) => return Ok(Ok(CatchUp::Busy)),
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let mut policy = LogMergePolicy::default();
+    policy.set_max_docs_before_merge(CATCH_UP_MERGE_MAX_DOCS);
+    writer.set_merge_policy(Box::new(policy));
+    let n = match rewrite(store, tables, h, &mut writer, ids)? {
+        Ok(n) => n,
+        Err(why) => return Ok(Err(why)),
+    };
+    Ok(commit_marked(writer, &payload)?.map(|()| CatchUp::Done(n)))
 }
