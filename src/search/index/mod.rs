@@ -72,6 +72,12 @@ pub struct Payload {
     pub total: u64,
     /// Hash of the fold file written by the build ([`fold_hash`]).
     pub fold: String,
+    /// No ticket was deleted behind the index's back since the build or the last sweep (a
+    /// deleted ticket leaves no trace a catch-up could find): set by the build and by the
+    /// command line's catch-up, which removes the documents of deleted tickets; cleared by a
+    /// request's catch-up. Only then does a `query` take totals and order from the index alone.
+    #[serde(default)]
+    pub swept: bool,
 }
 
 /// FNV-1a of the fold file's bytes (empty: no fold).

@@ -1,5 +1,6 @@
-//! Reading the index: candidate tickets for `query` (every subject holding all trigrams of the
-//! folded text, a superset of the `LIKE` matches that SQL then verifies) and ranked hits for
+//! Reading the index: the tickets for `query` (the subjects whose folded trigrams hold the text
+//! at consecutive positions, exact when every character of the text is sure, else candidates
+//! that SQL checks; numbers are always checked by SQL) and ranked hits for
 //! `mode=fulltext` (words, `"phrases"` and `prefix*`, every one required, BM25 over subject, thread
 //! entries and user name, e-mail and ticket number).
 
@@ -11,33 +12,46 @@ use tantivy::query::{BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::fold::Pattern;
 use super::schema::analyzer;
 use super::{Snapshot, Unusable};
 
-/// Ticket ids of matching documents (at most `cap`), and how many documents match.
-struct Ids {
+/// A matching document: its ticket and dates ([`super::schema`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Ticket id.
+    pub id: i64,
+    /// Creation date (`YYYYMMDDhhmmss`).
+    pub created: u64,
+    /// Last update.
+    pub updated: u64,
+}
+
+/// Matching documents (at most `cap`), and how many documents match.
+struct Hits {
     cap: usize,
 }
 
-struct SegmentIds {
-    column: Column<u64>,
-    ids: Vec<u64>,
+struct SegmentHits {
+    columns: [Column<u64>; 3],
+    hits: Vec<Hit>,
     count: u64,
     cap: usize,
 }
 
-impl Collector for Ids {
-    type Fruit = (Vec<u64>, u64);
-    type Child = SegmentIds;
+impl Collector for Hits {
+    type Fruit = (Vec<Hit>, u64);
+    type Child = SegmentHits;
 
     fn for_segment(
         &self,
         _ord: SegmentOrdinal,
         segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentIds> {
-        Ok(SegmentIds {
-            column: segment.fast_fields().u64("id")?,
-            ids: Vec::new(),
+    ) -> tantivy::Result<SegmentHits> {
+        let ff = segment.fast_fields();
+        Ok(SegmentHits {
+            columns: [ff.u64("id")?, ff.u64("created")?, ff.u64("updated")?],
+            hits: Vec::new(),
             count: 0,
             cap: self.cap,
         })
@@ -47,70 +61,103 @@ impl Collector for Ids {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<(Vec<u64>, u64)>) -> tantivy::Result<(Vec<u64>, u64)> {
+    fn merge_fruits(&self, fruits: Vec<(Vec<Hit>, u64)>) -> tantivy::Result<(Vec<Hit>, u64)> {
         let count = fruits.iter().map(|(_, c)| c).sum();
-        let mut ids: Vec<u64> = fruits.into_iter().flat_map(|(ids, _)| ids).collect();
-        ids.truncate(self.cap);
-        Ok((ids, count))
+        let mut hits: Vec<Hit> = fruits.into_iter().flat_map(|(h, _)| h).collect();
+        hits.truncate(self.cap);
+        Ok((hits, count))
     }
 }
 
-impl SegmentCollector for SegmentIds {
-    type Fruit = (Vec<u64>, u64);
+impl SegmentCollector for SegmentHits {
+    type Fruit = (Vec<Hit>, u64);
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.count += 1;
-        if self.ids.len() < self.cap {
-            if let Some(id) = self.column.first(doc) {
-                self.ids.push(id);
+        if self.hits.len() < self.cap {
+            let [id, created, updated] = &self.columns;
+            if let Some(id) = id.first(doc).and_then(|i| i64::try_from(i).ok()) {
+                self.hits.push(Hit {
+                    id,
+                    created: created.first(doc).unwrap_or(0),
+                    updated: updated.first(doc).unwrap_or(0),
+                });
             }
         }
     }
 
-    fn harvest(self) -> (Vec<u64>, u64) {
-        (self.ids, self.count)
+    fn harvest(self) -> (Vec<Hit>, u64) {
+        (self.hits, self.count)
     }
 }
 
-/// Candidates of a subject search: `None` when the text has no trigram (fewer than three
-/// characters with weight) or the index has no fold; else the ids (at most `cap`) and the
-/// number of matching documents (a ticket changed since the build may count twice until the
-/// deleted document is merged away).
-pub fn substring(
-    snap: &Snapshot,
-    text: &str,
-    cap: usize,
-) -> Result<Option<(Vec<i64>, u64)>, Unusable> {
+/// What the index knows about a subject search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Tickets whose indexed subject holds the text (`exact`), else candidates for SQL; at most
+    /// the cap, in no particular order.
+    pub subject: Vec<Hit>,
+    /// Documents matching `subject`'s query (more than `subject.len()` beyond the cap).
+    pub matches: u64,
+    /// Whether `subject` is exact: every character of the text is sure ([`fold::Pattern`]).
+    pub exact: bool,
+    /// Tickets whose folded number hashes as the text (SQL checks them).
+    pub number: Vec<i64>,
+}
+
+fn phrase(field: Field, grams: &[(String, usize)]) -> Option<Box<dyn Query>> {
+    let mut terms: Vec<(usize, Term)> = grams
+        .iter()
+        .map(|(g, offset)| (*offset, Term::from_field_text(field, g)))
+        .collect();
+    Some(if terms.len() > 1 {
+        Box::new(PhraseQuery::new_with_offset(terms))
+    } else {
+        Box::new(TermQuery::new(terms.pop()?.1, IndexRecordOption::Basic))
+    })
+}
+
+fn hits(snap: &Snapshot, q: &dyn Query, cap: usize) -> Result<(Vec<Hit>, u64), Unusable> {
+    Ok(snap.searcher.search(q, &Hits { cap })?)
+}
+
+/// A subject search on the index: `None` when the index cannot narrow it (no fold, fewer
+/// than three characters, no run of three sure characters).
+pub fn substring(snap: &Snapshot, text: &str, cap: usize) -> Result<Option<Found>, Unusable> {
     let Some(fold) = snap.fold.as_deref() else {
         return Ok(None);
     };
-    let grams = fold.grams(text);
-    if grams.is_empty() {
-        return Ok(None);
-    }
-    let term = |field: Field, v: u64| -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_u64(field, v),
-            IndexRecordOption::Basic,
-        ))
+    let field = snap.fields.grams;
+    let (q, exact): (Box<dyn Query>, bool) = match fold.pattern(text) {
+        Pattern::None => return Ok(None),
+        Pattern::Exact(grams) => match phrase(field, &grams) {
+            Some(q) => (q, true),
+            None => return Ok(None),
+        },
+        Pattern::Candidates(runs) => {
+            let all: Vec<(Occur, Box<dyn Query>)> = runs
+                .iter()
+                .filter_map(|run| phrase(field, run))
+                .map(|q| (Occur::Must, q))
+                .collect();
+            if all.is_empty() {
+                return Ok(None);
+            }
+            (Box::new(BooleanQuery::new(all)), false)
+        }
     };
-    let subject: Box<dyn Query> = Box::new(BooleanQuery::new(
-        grams
-            .iter()
-            .map(|&g| (Occur::Must, term(snap.fields.grams, g)))
-            .collect(),
-    ));
-    let q = BooleanQuery::new(vec![
-        (Occur::Should, subject),
-        (Occur::Should, term(snap.fields.number, fold.exact(text))),
-    ]);
-    let (ids, count) = snap.searcher.search(&q, &Ids { cap })?;
-    Ok(Some((
-        ids.into_iter()
-            .filter_map(|i| i64::try_from(i).ok())
-            .collect(),
-        count,
-    )))
+    let (subject, matches) = hits(snap, q.as_ref(), cap)?;
+    let number = TermQuery::new(
+        Term::from_field_u64(snap.fields.number, fold.exact(text)),
+        IndexRecordOption::Basic,
+    );
+    let number = hits(snap, &number, cap)?.0.iter().map(|h| h.id).collect();
+    Ok(Some(Found {
+        subject,
+        matches,
+        exact,
+        number,
+    }))
 }
 
 /// The parts of a full-text search: words and phrases (`"..."`), the last word of a part ending

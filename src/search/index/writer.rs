@@ -7,6 +7,7 @@ use std::path::Path;
 
 use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::Term;
+use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError};
 
 use crate::error::{ApiError, Result};
@@ -103,6 +104,19 @@ pub struct TicketText {
     pub people: String,
     /// Every thread entry's title and text.
     pub body: String,
+    /// Creation date (as the database gives it).
+    pub created: String,
+    /// Last update.
+    pub updated: String,
+}
+
+/// A `YYYY-MM-DD hh:mm:ss` date as the number `YYYYMMDDhhmmss` (0 when it has no digits):
+/// numbers in the order of the dates.
+pub fn date_key(date: &str) -> u64 {
+    date.bytes()
+        .filter(u8::is_ascii_digit)
+        .take(14)
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
 }
 
 enum Select<'a> {
@@ -128,7 +142,8 @@ fn load(store: &mut dyn Store, tables: &Tables, sel: Select<'_>) -> Result<Vec<T
     let mut out: Vec<TicketText> = store
         .rows(&Query::new(
             format!(
-                "SELECT t.ticket_id, t.number, cd.subject, u.name, ue.address FROM {ticket} t \
+                "SELECT t.ticket_id, t.number, cd.subject, u.name, ue.address, \
+                 CAST(t.created AS CHAR), CAST(t.updated AS CHAR) FROM {ticket} t \
                  LEFT JOIN {cdata} cd ON cd.ticket_id = t.ticket_id \
                  LEFT JOIN {user} u ON u.id = t.user_id \
                  LEFT JOIN {email} ue ON ue.id = u.default_email_id WHERE {cond}",
@@ -146,6 +161,8 @@ fn load(store: &mut dyn Store, tables: &Tables, sel: Select<'_>) -> Result<Vec<T
             subject: r.text(2),
             people: format!("{} {} {}", r.text(1), r.text(3), r.text(4)),
             body: String::new(),
+            created: r.text(5),
+            updated: r.text(6),
         })
         .collect();
     let (Some(first), Some(last)) = (out.first(), out.last()) else {
@@ -189,10 +206,27 @@ fn load(store: &mut dyn Store, tables: &Tables, sel: Select<'_>) -> Result<Vec<T
 pub fn document(fields: &Fields, fold: Option<&Fold>, t: &TicketText) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(fields.id, u64::try_from(t.id).unwrap_or(0));
+    doc.add_u64(fields.created, date_key(&t.created));
+    doc.add_u64(fields.updated, date_key(&t.updated));
     if let Some(fold) = fold {
-        for g in fold.grams(&t.subject) {
-            doc.add_u64(fields.grams, g);
-        }
+        let tokens = fold
+            .trigrams(&t.subject)
+            .into_iter()
+            .map(|(text, position)| Token {
+                offset_from: position,
+                offset_to: position + 3,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(
+            fields.grams,
+            PreTokenizedString {
+                text: String::new(),
+                tokens,
+            },
+        );
         doc.add_u64(fields.number, fold.exact(&t.number));
     }
     doc.add_text(fields.subject, &t.subject);
@@ -237,7 +271,35 @@ fn create_dir(dir: &Path) -> Result<()> {
     made.map_err(|e| ApiError::Internal(format!("search index directory {}: {e}", dir.display())))
 }
 
-/// Builds the index in `dir` from every ticket; resumes an interrupted build when `resume` (the
+/// Removes the files of the index in `dir` (those tantivy lists as its own, its metadata and the
+/// fold), nothing else.
+fn remove_index_files(dir: &Path) -> Result<()> {
+    let managed: Vec<String> = std::fs::read(dir.join(".managed.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    for name in managed
+        .iter()
+        .map(String::as_str)
+        .chain(["meta.json", ".managed.json", FOLD_FILE])
+    {
+        // Only plain names inside the directory.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with("..") {
+            continue;
+        }
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ApiError::Internal(format!(
+                    "search index: removing {name} of the older index: {e}"
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Builds the index in `dir` from every ticket (an index of an older format is replaced); resumes an interrupted build when `resume` (the
 /// default of the command line). `progress(done, total)` after every batch.
 pub fn build(
     store: &mut dyn Store,
@@ -248,6 +310,14 @@ pub fn build(
 ) -> Result<Payload> {
     create_dir(dir)?;
     let (schema, _) = schema::schema();
+    if dir.join("meta.json").is_file() {
+        let current = Index::open_in_dir(dir).map_err(index_err)?;
+        if schema::fields(&current.schema()).is_none() {
+            // An index of an older format: its files go, the build starts over.
+            remove_index_files(dir)?;
+            forget(dir);
+        }
+    }
     let index = if dir.join("meta.json").is_file() {
         Index::open_in_dir(dir).map_err(index_err)?
     } else {
@@ -294,6 +364,7 @@ pub fn build(
                 cursor: 0,
                 total,
                 fold: fold_id,
+                swept: false,
             }
         }
     };
@@ -329,6 +400,9 @@ pub fn build(
         }
     }
     payload.state = "ready".into();
+    // A ticket deleted during the build changed the tables after `at`: the first search
+    // catches up, which clears this.
+    payload.swept = true;
     commit(&mut writer, &payload)?;
     writer.wait_merging_threads().map_err(index_err)?;
     forget(dir);
@@ -346,13 +420,54 @@ pub enum CatchUp {
     TooMany,
 }
 
+/// The documents of tickets that no longer exist are deleted (`writer`'s next commit).
+fn sweep(
+    store: &mut dyn Store,
+    tables: &Tables,
+    h: &Handle,
+    writer: &IndexWriter,
+) -> Result<std::result::Result<(), Unusable>> {
+    let mut alive = std::collections::HashSet::new();
+    store.for_each(
+        &Query::new(
+            format!("SELECT ticket_id FROM {}", tables.t("ticket")),
+            vec![],
+        ),
+        &mut |r| {
+            alive.insert(r.int(0));
+            Ok(())
+        },
+    )?;
+    if let Err(e) = h.reader.reload() {
+        return Ok(Err(e.into()));
+    }
+    let searcher = h.reader.searcher();
+    for segment in searcher.segment_readers() {
+        let column = match segment.fast_fields().u64("id") {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        for doc in segment.doc_ids_alive() {
+            if let Some(id) = column.first(doc) {
+                if !i64::try_from(id).is_ok_and(|i| alive.contains(&i)) {
+                    writer.delete_term(Term::from_field_u64(h.fields.id, id));
+                }
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Reads the tickets changed since the last commit again (at most `cap`, else nothing) and
-/// commits with a new mark. Database errors are errors; index problems are [`Unusable`].
+/// commits with a new mark; with `sweep` (the command line, cron) also removes the documents
+/// of deleted tickets (reading every ticket id). Database errors are errors; index problems
+/// are [`Unusable`].
 pub fn catch_up(
     store: &mut dyn Store,
     tables: &Tables,
     h: &Handle,
     cap: usize,
+    sweep_deleted: bool,
 ) -> Result<std::result::Result<CatchUp, Unusable>> {
     let metas = match h.index.load_metas() {
         Ok(m) => m,
@@ -392,6 +507,11 @@ pub fn catch_up(
             n += 1;
         }
     }
+    if sweep_deleted {
+        if let Err(why) = sweep(store, tables, h, &writer)? {
+            return Ok(Err(why));
+        }
+    }
     let payload = Payload {
         state: "ready".into(),
         at,
@@ -400,6 +520,7 @@ pub fn catch_up(
         cursor: 0,
         total: 0,
         fold: old.fold,
+        swept: sweep_deleted,
     };
     let raw = serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
     let done = writer.prepare_commit().and_then(|mut c| {
