@@ -99,6 +99,8 @@ fn main() -> Result<(), String> {
         number,
         "printer".to_string(),
         "printer network".to_string(),
+        "database on Windows".to_string(),
+        "Password reset".to_string(),
     ];
     let extras: Vec<Vec<(&str, &str)>> = vec![
         vec![],
