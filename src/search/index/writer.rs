@@ -507,7 +507,10 @@ pub fn catch_up(
             n += 1;
         }
     }
-    if sweep_deleted {
+    // Nothing written since a swept commit: nothing can have been deleted either.
+    let unchanged =
+        old.swept && super::times(store, tables)?.is_some_and(|t| t.unchanged_since(&old));
+    if sweep_deleted && !unchanged {
         if let Err(why) = sweep(store, tables, h, &writer)? {
             return Ok(Err(why));
         }
@@ -520,7 +523,7 @@ pub fn catch_up(
         cursor: 0,
         total: 0,
         fold: old.fold,
-        swept: sweep_deleted,
+        swept: sweep_deleted || unchanged,
     };
     let raw = serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
     let done = writer.prepare_commit().and_then(|mut c| {
