@@ -551,6 +551,35 @@ fn dense_matches_and_totals_around_the_cap() {
     }
 }
 
+/// An index of an older format (here: the subject trigrams as hashes without positions) is
+/// answered through SQL, and the rebuild replaces it.
+#[test]
+fn an_older_format_answers_through_sql_until_rebuilt() {
+    let Some(db) = database("old") else { return };
+    let mut rng = Rng::seeded();
+    let made = generate(&db, &mut rng, 200, false);
+    std::fs::create_dir_all(&db.dir).unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    let id = b.add_u64_field("id", tantivy::schema::INDEXED | tantivy::schema::FAST);
+    b.add_u64_field("grams", tantivy::schema::INDEXED);
+    let old = tantivy::Index::create_in_dir(&db.dir, b.build()).unwrap();
+    let mut w: tantivy::IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+    w.add_document(tantivy::doc!(id => 1000u64)).unwrap();
+    w.commit().unwrap();
+    drop(w);
+    let q = pairs(&[("query", "printer"), ("count", "exact")]);
+    assert!(matches!(plan_of(&db, &q), search::plan::Plan::Sql { .. }));
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert!(status.state.starts_with("unusable"), "{}", status.state);
+    assert_equivalent(&db, &mut rng, &made, 10);
+    db.build();
+    assert!(!matches!(plan_of(&db, &q), search::plan::Plan::Sql { .. }));
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert_eq!(status.state, "ready");
+    assert_eq!(status.documents, 200 + 6);
+    assert_equivalent(&db, &mut rng, &made, 30);
+}
+
 #[test]
 fn index_answers_like_sql_on_utf8mb3_general_ci() {
     equivalence("mb3", None);
