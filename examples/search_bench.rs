@@ -121,6 +121,25 @@ fn main() -> Result<(), String> {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 last = Some(page);
             }
+            // The plan alone (index lookup, no SQL page).
+            let parsed = search::parse(&mut store, &tables, &q).map_err(|e| e.message())?;
+            let mut plan_times = Vec::with_capacity(n);
+            let mut kind = String::new();
+            for _ in 0..n {
+                let t = Instant::now();
+                let plan = search::plan::plan(&mut store, &tables, index, &parsed)
+                    .map_err(|e| e.message())?;
+                plan_times.push(t.elapsed().as_secs_f64() * 1000.0);
+                kind = match plan {
+                    search::plan::Plan::Sql { .. } => "sql".into(),
+                    search::plan::Plan::Scan { .. } => "scan".into(),
+                    search::plan::Plan::Ids(..) => "ids".into(),
+                    search::plan::Plan::Empty => "empty".into(),
+                    search::plan::Plan::Ranked(_) => "ranked".into(),
+                    search::plan::Plan::Paged(h) => format!("paged({})", h.len()),
+                };
+            }
+            plan_times.sort_by(f64::total_cmp);
             times.sort_by(f64::total_cmp);
             let p50 = times.get(n / 2).copied().unwrap_or(0.0);
             let p90 = times.get(n * 9 / 10).copied().unwrap_or(0.0);
@@ -131,7 +150,8 @@ fn main() -> Result<(), String> {
             let extra: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let shown: String = text.chars().take(40).collect();
             println!(
-                "{p50:8.1} {p90:8.1}  total={:<8} first={first:?}  query={shown:?} {}",
+                "{p50:8.1} {p90:8.1}  plan {:6.1} {kind:<12} total={:<8} first={first:?}  query={shown:?} {}",
+                plan_times.get(n / 2).copied().unwrap_or(0.0),
                 total.map_or("-".to_string(), |t| t.to_string()),
                 extra.join("&")
             );

@@ -1,19 +1,25 @@
-//! How a `query` search uses the search index ([`index`]): the index proposes tickets, SQL decides.
+//! How a `query` search uses the search index ([`index`]).
 //!
-//! * Subject search (`query`, the original's meaning: the subject holds the text, case- and
-//!   accent-insensitively as the database compares, or the number is the text): the index gives
-//!   every ticket whose subject holds all trigrams of the text or whose folded number equals it, a
-//!   superset of the matches; the search then runs the same SQL as without the index, with
-//!   `t.ticket_id IN (candidates)` added. Same tickets, same order, same totals. When the text
-//!   has fewer than three characters, or more than [`CANDIDATE_CAP`] tickets are candidates
-//!   (matches are dense: the scan in sort order stops early), the plain SQL runs.
+//! * Subject search (`query`, the original's meaning: the subject holds the text as `LIKE`
+//!   compares under the column's collation, or the number is the text): when every character of
+//!   the text is sure ([`index::fold`]), the index gives the matches themselves (a phrase of
+//!   positional trigrams). Without filters, with nothing changed since the commit and no ticket
+//!   deleted since the build or the last sweep, the index alone pages them (by `created` or
+//!   `updated`) and counts them ([`Plan::Paged`]); `sort=number` takes the plain scan with the
+//!   index's total when the matches are dense ([`Plan::Scan`], [`SCAN_ROW_COST_RATIO`]).
+//!   Otherwise SQL runs the search over the matching ids without the text condition (the tickets
+//!   changed since the commit and the number candidates keep it): same tickets, same order, and
+//!   the total from the same query. Texts with other characters only narrow the candidates,
+//!   which the text condition checks. Fewer than three characters, more than [`CANDIDATE_CAP`]
+//!   ids for SQL or more than [`MATCH_CAP`] matches: the plain SQL runs.
 //! * Full-text search (`mode=fulltext`): the index ranks (BM25) its best [`RANKED_CAP`] hits;
 //!   SQL keeps those that pass the filters; `sort=relevance` pages them in rank order, any other
 //!   sort is SQL's `ORDER BY` over them.
 //! * Freshness: before reading, a search compares the tables' last change with the index's
 //!   last commit. When something changed since, it catches up (a try-lock, at most
 //!   [`writer::REQUEST_CATCH_UP`] tickets); if it cannot, the tickets changed since the commit
-//!   (found by SQL) join the candidates. Deleted tickets vanish because every id goes through SQL.
+//!   (found by SQL) are checked by SQL. Deleted tickets vanish because every id goes through SQL,
+//!   except when the index answers alone (after a build or a sweep, nothing changed since).
 //! * Whatever goes wrong with the index is logged once and answered through SQL.
 
 use std::collections::HashSet;
@@ -27,9 +33,10 @@ use super::index::query::Hit;
 use super::index::{self, writer, Unusable};
 use super::{items, Page, Search, Sort, COUNT_CAP};
 
-/// Most candidates a subject search passes to SQL; beyond, the plain SQL scan is as fast.
-pub const CANDIDATE_CAP: usize = 20_000;
-/// Most subject matches read from the index; beyond, the plain SQL scan (no total).
+/// Most tickets a subject search passes to SQL (about 10 µs each at 1,000,000 tickets); beyond,
+/// the plain SQL scan in sort order is faster (no total).
+pub const CANDIDATE_CAP: usize = 5_000;
+/// Most subject matches read from the index for `count=exact` without filters.
 pub const MATCH_CAP: usize = 250_000;
 /// What SQL checking one listed ticket costs, in rows of the plain scan in sort order
 /// (measured at 1,000,000 tickets: about 10 µs against 5 µs).
@@ -195,7 +202,16 @@ fn plan_index(
             Plan::Ids(verify, matches > RANKED_CAP as u64)
         }));
     }
-    let found = match index::query::substring(&snap, &text.query, MATCH_CAP) {
+    // The index alone answers a search without filters when nothing changed since a swept
+    // commit: it needs every match to sort them, but beyond 10,000 no total is given, and the
+    // plain scan in sort order fills the page early. Otherwise SQL checks at most CANDIDATE_CAP.
+    let alone = s.conds.len() == 1 && fresh && snap.payload.swept;
+    let cap = match (alone, s.exact_count) {
+        (true, true) => MATCH_CAP,
+        (true, false) => usize::try_from(COUNT_CAP).unwrap_or(MATCH_CAP),
+        (false, _) => CANDIDATE_CAP,
+    };
+    let found = match index::query::substring(&snap, &text.query, cap) {
         Ok(found) => found,
         Err(why) => return Ok(Err(why)),
     };
@@ -204,7 +220,8 @@ fn plan_index(
         return Ok(Ok(Plan::Sql { count_text: false }));
     };
     if found.matches > found.subject.len() as u64 {
-        // More than MATCH_CAP: the plain scan in sort order fills the page early.
+        // More than the cap: the plain scan in sort order fills the page early (and without
+        // filters, more than 10,000 tickets match: no total).
         return Ok(Ok(Plan::Sql { count_text: false }));
     }
     let mut hits = found.subject;
@@ -249,8 +266,7 @@ fn plan_index(
     if trusted.is_empty() && checks.is_empty() {
         return Ok(Ok(Plan::Empty));
     }
-    let filtered = s.conds.len() > 1;
-    if !filtered && checks.is_empty() && fresh && snap.payload.swept {
+    if alone && checks.is_empty() {
         // Nothing changed since the commit: the matches are the tickets, their number the total,
         // their dates those of the tickets.
         let n = trusted.len() as u64;
@@ -259,7 +275,7 @@ fn plan_index(
         }
         let docs = snap.searcher.num_docs();
         let rows = (s.offset + s.limit + 1).saturating_mul(docs) / n.max(1);
-        if rows / SCAN_ROW_COST_RATIO > n {
+        if rows / SCAN_ROW_COST_RATIO > n || trusted.len() > CANDIDATE_CAP {
             return Ok(Ok(Plan::Scan { total: n }));
         }
     }

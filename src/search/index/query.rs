@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Term};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocSet, Score, SegmentOrdinal, TERMINATED};
 
 use super::fold::Pattern;
 use super::schema::analyzer;
@@ -27,77 +29,13 @@ pub struct Hit {
     pub updated: u64,
 }
 
-/// Matching documents (at most `cap`), and how many documents match.
-struct Hits {
-    cap: usize,
-}
-
-struct SegmentHits {
-    columns: [Column<u64>; 3],
-    hits: Vec<Hit>,
-    count: u64,
-    cap: usize,
-}
-
-impl Collector for Hits {
-    type Fruit = (Vec<Hit>, u64);
-    type Child = SegmentHits;
-
-    fn for_segment(
-        &self,
-        _ord: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentHits> {
-        let ff = segment.fast_fields();
-        Ok(SegmentHits {
-            columns: [ff.u64("id")?, ff.u64("created")?, ff.u64("updated")?],
-            hits: Vec::new(),
-            count: 0,
-            cap: self.cap,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<(Vec<Hit>, u64)>) -> tantivy::Result<(Vec<Hit>, u64)> {
-        let count = fruits.iter().map(|(_, c)| c).sum();
-        let mut hits: Vec<Hit> = fruits.into_iter().flat_map(|(h, _)| h).collect();
-        hits.truncate(self.cap);
-        Ok((hits, count))
-    }
-}
-
-impl SegmentCollector for SegmentHits {
-    type Fruit = (Vec<Hit>, u64);
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.count += 1;
-        if self.hits.len() < self.cap {
-            let [id, created, updated] = &self.columns;
-            if let Some(id) = id.first(doc).and_then(|i| i64::try_from(i).ok()) {
-                self.hits.push(Hit {
-                    id,
-                    created: created.first(doc).unwrap_or(0),
-                    updated: updated.first(doc).unwrap_or(0),
-                });
-            }
-        }
-    }
-
-    fn harvest(self) -> (Vec<Hit>, u64) {
-        (self.hits, self.count)
-    }
-}
-
 /// What the index knows about a subject search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// Tickets whose indexed subject holds the text (`exact`), else candidates for SQL; at most
     /// the cap, in no particular order.
     pub subject: Vec<Hit>,
-    /// Documents matching `subject`'s query (more than `subject.len()` beyond the cap).
+    /// Documents matching `subject`'s query, counted up to the cap plus one.
     pub matches: u64,
     /// Whether `subject` is exact: every character of the text is sure ([`fold::Pattern`]).
     pub exact: bool,
@@ -117,8 +55,35 @@ fn phrase(field: Field, grams: &[(String, usize)]) -> Option<Box<dyn Query>> {
     })
 }
 
+/// The documents matching `q`, at most `cap`; the count is `cap + 1` when more match (the
+/// search stops there: a dense text costs what its cap costs, not what its matches cost).
 fn hits(snap: &Snapshot, q: &dyn Query, cap: usize) -> Result<(Vec<Hit>, u64), Unusable> {
-    Ok(snap.searcher.search(q, &Hits { cap })?)
+    let weight = q.weight(EnableScoring::disabled_from_searcher(&snap.searcher))?;
+    let mut hits = Vec::new();
+    for segment in snap.searcher.segment_readers() {
+        let ff = segment.fast_fields();
+        let (id, created, updated) = (ff.u64("id")?, ff.u64("created")?, ff.u64("updated")?);
+        let alive = segment.alive_bitset();
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                if hits.len() == cap {
+                    return Ok((hits, cap as u64 + 1));
+                }
+                if let Some(i) = id.first(doc).and_then(|i| i64::try_from(i).ok()) {
+                    hits.push(Hit {
+                        id: i,
+                        created: created.first(doc).unwrap_or(0),
+                        updated: updated.first(doc).unwrap_or(0),
+                    });
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    let n = hits.len() as u64;
+    Ok((hits, n))
 }
 
 /// A subject search on the index: `None` when the index cannot narrow it (no fold, fewer
