@@ -129,6 +129,16 @@ const WORDS: &[&str] = &[
     "back\\slash",
     "zz",
     "ab",
+    // LIKE compares character by character: `ﬁ` is not `fi`, `й` is not `и`, and in
+    // unicode_ci characters without weight (U+200B, U+00AD) only equal themselves.
+    "ﬁle",
+    "file",
+    "йод",
+    "иод",
+    "soft\u{AD}ware",
+    "software",
+    "zero\u{200B}width",
+    "aaaaaaa",
 ];
 const EMOJI: &[&str] = &["😀", "🎉", "👩‍💻", "🇩🇪"];
 
@@ -408,11 +418,209 @@ fn equivalence(tag: &str, convert: Option<&str>) {
     assert_equivalent(&db, &mut rng, &made, 20);
     drop(_writer);
 
+    // The command line's catch-up sweeps the deleted tickets away: the index alone answers
+    // searches without filters again.
+    sweep(&db);
+    assert_equivalent(&db, &mut rng, &made, 30);
+
     // Corrupt, then gone: SQL answers.
     std::fs::write(db.dir.join("meta.json"), b"{ not json").unwrap();
     assert_equivalent(&db, &mut rng, &made, 10);
     std::fs::remove_dir_all(&db.dir).unwrap();
     assert_equivalent(&db, &mut rng, &made, 10);
+}
+
+/// What `search-index.php catch-up` does: every changed ticket, deleted ones swept away. A
+/// commit in the second of the last change would not count as fresh (UPDATE_TIME has seconds).
+fn sweep(db: &TestDb) {
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let h = index::handle(&db.dir).unwrap();
+    let done = index::writer::catch_up(&mut db.store(), &db.cfg.tables, &h, usize::MAX, true)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(done, index::writer::CatchUp::Done(_)), "{done:?}");
+}
+
+fn plan_of(db: &TestDb, q: &[(String, String)]) -> search::plan::Plan {
+    let parsed = search::parse(&mut db.store(), &db.cfg.tables, q).unwrap();
+    search::plan::plan(&mut db.store(), &db.cfg.tables, Some(&db.dir), &parsed).unwrap()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Dense matches around the 10,000 of the capped rule: the same pages and totals as SQL,
+/// whether the index alone answers (built or swept, nothing changed since), SQL checks its
+/// matches (a ticket deleted or changed since), or filters apply.
+#[test]
+fn dense_matches_and_totals_around_the_cap() {
+    let Some(db) = database("dense") else { return };
+    let mut rng = Rng::seeded();
+    let n = 10_004;
+    let mut conn = db.conn();
+    for chunk in (0..n).collect::<Vec<i64>>().chunks(2000) {
+        let tickets: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "({id}, '{num}', 1, {status}, {dept}, '2026-01-{d:02} {h:02}:00:00', '2026-02-{d2:02} 10:{m:02}:00')",
+                    id = 20_000 + i,
+                    num = 700_000 + i,
+                    status = 1 + rng.below(3),
+                    dept = 1 + rng.below(3),
+                    d = 1 + rng.below(28),
+                    h = rng.below(24),
+                    d2 = 1 + rng.below(28),
+                    m = rng.below(60),
+                )
+            })
+            .collect();
+        conn.query_drop(format!(
+            "INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, created, updated) VALUES {}",
+            tickets.join(",")
+        ))
+        .unwrap();
+        let subjects: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let s = if i % 7 == 0 {
+                    "PRINTER"
+                } else {
+                    "Drucker/printer"
+                };
+                format!(
+                    "({}, '{s} {} ß')",
+                    20_000 + i,
+                    rng.pick(&["Straße", "Bär", "東京"])
+                )
+            })
+            .collect();
+        conn.query_drop(format!(
+            "INSERT INTO ost_ticket__cdata (ticket_id, subject) VALUES {}",
+            subjects.join(",")
+        ))
+        .unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    db.build();
+    // `totals`: whether the index path must give the total (the capped rule); while a deleted
+    // ticket may linger in the index, more than 5,000 matches run the plain scan without one.
+    let check_with = |q: &[(String, String)], totals: bool| {
+        let sql = db.search(None, q);
+        let idx = db.search(Some(&db.dir), q);
+        assert_eq!(ids(&idx), ids(&sql), "same tickets for {q:?}");
+        assert_eq!(idx.has_next, sql.has_next, "same next page for {q:?}");
+        let mut exact_q = q.to_vec();
+        exact_q.push(("count".into(), "exact".into()));
+        let exact = db.search(None, &exact_q).total.unwrap();
+        // A short page tells the total on either path.
+        let want = sql.total.or((exact <= 10_000).then_some(exact));
+        // With filters, a text of more than 5,000 matches runs the plain scan (no total).
+        let text = q.iter().find(|(k, _)| k == "query").unwrap().1.clone();
+        let text_matches = db
+            .search(None, &pairs(&[("query", &text), ("count", "exact")]))
+            .total
+            .unwrap();
+        let filtered = q.iter().any(|(k, _)| k == "state" || k == "department");
+        let totals = totals && !(filtered && text_matches > 5_000);
+        if totals || idx.total.is_some() {
+            assert_eq!(idx.total, want, "the capped rule for {q:?}");
+        }
+        assert_eq!(
+            db.search(Some(&db.dir), &exact_q).total,
+            Some(exact),
+            "count=exact for {q:?}"
+        );
+        exact
+    };
+    let check = |q: &[(String, String)]| check_with(q, true);
+    let queries = |extra: &[(&str, &str)]| {
+        let mut out = Vec::new();
+        for text in ["printer", "PRINTER str", "r/print", "printer bar"] {
+            for sort in [
+                &[][..],
+                &[("sort", "updated"), ("order", "asc")],
+                &[("sort", "number")],
+            ] {
+                let mut q = pairs(&[("query", text), ("limit", "20")]);
+                q.extend(pairs(sort));
+                q.extend(pairs(extra));
+                out.push(q);
+            }
+        }
+        out
+    };
+    let all = pairs(&[("query", "printer")]);
+    // More than 10,000: the plain scan gives the page (no total); with count=exact the index
+    // sorts and counts every match.
+    assert!(matches!(plan_of(&db, &all), search::plan::Plan::Sql { .. }));
+    let all_exact = pairs(&[("query", "printer"), ("count", "exact")]);
+    assert!(matches!(
+        plan_of(&db, &all_exact),
+        search::plan::Plan::Paged(_)
+    ));
+    // The generated tickets and the fixtures' printer ticket.
+    let base = check(&all);
+    assert_eq!(base, n as u64 + 1);
+    for q in queries(&[]).iter().chain(&queries(&[("offset", "9990")])) {
+        check(q);
+    }
+    for q in queries(&[("state", "open")]) {
+        check(&q);
+    }
+    // Four tickets deleted, one changed behind the index's back: SQL checks the matches.
+    conn.query_drop("DELETE FROM ost_ticket WHERE ticket_id IN (20001, 20002, 20500, 29000)")
+        .unwrap();
+    conn.query_drop("UPDATE ost_ticket__cdata SET subject = 'Scanner' WHERE ticket_id = 20003")
+        .unwrap();
+    conn.query_drop("UPDATE ost_ticket SET updated = NOW() WHERE ticket_id = 20003")
+        .unwrap();
+    assert_eq!(check_with(&all, false), base - 5);
+    assert!(!matches!(plan_of(&db, &all), search::plan::Plan::Paged(_)));
+    for q in queries(&[]) {
+        check_with(&q, false);
+    }
+    sweep(&db);
+    assert!(matches!(plan_of(&db, &all), search::plan::Plan::Paged(_)));
+    assert_eq!(check(&all), base - 5, "exactly the cap: a total");
+    for q in queries(&[])
+        .iter()
+        .chain(&queries(&[("department", "Support")]))
+    {
+        check(q);
+    }
+}
+
+/// An index of an older format (here: the subject trigrams as hashes without positions) is
+/// answered through SQL, and the rebuild replaces it.
+#[test]
+fn an_older_format_answers_through_sql_until_rebuilt() {
+    let Some(db) = database("old") else { return };
+    let mut rng = Rng::seeded();
+    let made = generate(&db, &mut rng, 200, false);
+    std::fs::create_dir_all(&db.dir).unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    let id = b.add_u64_field("id", tantivy::schema::INDEXED | tantivy::schema::FAST);
+    b.add_u64_field("grams", tantivy::schema::INDEXED);
+    let old = tantivy::Index::create_in_dir(&db.dir, b.build()).unwrap();
+    let mut w: tantivy::IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+    w.add_document(tantivy::doc!(id => 1000u64)).unwrap();
+    w.commit().unwrap();
+    drop(w);
+    let q = pairs(&[("query", "printer"), ("count", "exact")]);
+    assert!(matches!(plan_of(&db, &q), search::plan::Plan::Sql { .. }));
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert!(status.state.starts_with("unusable"), "{}", status.state);
+    assert_equivalent(&db, &mut rng, &made, 10);
+    db.build();
+    assert!(!matches!(plan_of(&db, &q), search::plan::Plan::Sql { .. }));
+    let status = index::status(&mut db.store(), &db.cfg.tables, Some(&db.dir)).unwrap();
+    assert_eq!(status.state, "ready");
+    assert_eq!(status.documents, 200 + 6);
+    assert_equivalent(&db, &mut rng, &made, 30);
 }
 
 #[test]

@@ -94,7 +94,7 @@ pub fn osticket_api_search_index(
             }
             ("catch-up" | "cron", Some(dir)) => {
                 let h = index::handle(dir).map_err(|u| ApiError::Internal(u.0))?;
-                let done = writer::catch_up(&mut store, &cfg.tables, &h, usize::MAX)?
+                let done = writer::catch_up(&mut store, &cfg.tables, &h, usize::MAX, true)?
                     .map_err(|u| ApiError::Internal(u.0))?;
                 out.insert("caught_up".to_string(), format!("{done:?}"));
             }

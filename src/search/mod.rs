@@ -819,6 +819,16 @@ pub fn search_indexed(
             ))
         }
         plan::Plan::Sql { count_text } => run(store, tables, &s, quiet_seconds, count_text, false),
+        plan::Plan::Scan { total } => {
+            // The page only: the index gave the total (no SQL count, also for count=exact).
+            let page_only = Search {
+                exact_count: false,
+                ..s.clone()
+            };
+            let mut page = run(store, tables, &page_only, quiet_seconds, false, false)?;
+            page.total = (s.exact_count || total <= COUNT_CAP).then_some(total);
+            Ok(page)
+        }
         plan::Plan::Ids(narrowed, capped) => {
             let mut page = run(store, tables, &narrowed, quiet_seconds, true, true)?;
             if capped {
@@ -838,6 +848,7 @@ pub fn search_indexed(
             Some(page) => Ok(page),
             None => run(store, tables, &s, quiet_seconds, false, false),
         },
+        plan::Plan::Paged(hits) => plan::hits_page(store, tables, &s, hits),
     }
 }
 

@@ -1,19 +1,25 @@
-//! How a `query` search uses the search index ([`index`]): the index proposes tickets, SQL decides.
+//! How a `query` search uses the search index ([`index`]).
 //!
-//! * Subject search (`query`, the original's meaning: the subject holds the text, case- and
-//!   accent-insensitively as the database compares, or the number is the text): the index gives
-//!   every ticket whose subject holds all trigrams of the text or whose folded number equals it, a
-//!   superset of the matches; the search then runs the same SQL as without the index, with
-//!   `t.ticket_id IN (candidates)` added. Same tickets, same order, same totals. When the text
-//!   has fewer than three characters, or more than [`CANDIDATE_CAP`] tickets are candidates
-//!   (matches are dense: the scan in sort order stops early), the plain SQL runs.
+//! * Subject search (`query`, the original's meaning: the subject holds the text as `LIKE`
+//!   compares under the column's collation, or the number is the text): when every character of
+//!   the text is sure ([`index::fold`]), the index gives the matches themselves (a phrase of
+//!   positional trigrams). Without filters, with nothing changed since the commit and no ticket
+//!   deleted since the build or the last sweep, the index alone pages them (by `created` or
+//!   `updated`) and counts them ([`Plan::Paged`]); `sort=number` takes the plain scan with the
+//!   index's total when the matches are dense ([`Plan::Scan`], [`SCAN_ROW_COST_RATIO`]).
+//!   Otherwise SQL runs the search over the matching ids without the text condition (the tickets
+//!   changed since the commit and the number candidates keep it): same tickets, same order, and
+//!   the total from the same query. Texts with other characters only narrow the candidates,
+//!   which the text condition checks. Fewer than three characters, more than [`CANDIDATE_CAP`]
+//!   ids for SQL or more than [`MATCH_CAP`] matches: the plain SQL runs.
 //! * Full-text search (`mode=fulltext`): the index ranks (BM25) its best [`RANKED_CAP`] hits;
 //!   SQL keeps those that pass the filters; `sort=relevance` pages them in rank order, any other
 //!   sort is SQL's `ORDER BY` over them.
 //! * Freshness: before reading, a search compares the tables' last change with the index's
 //!   last commit. When something changed since, it catches up (a try-lock, at most
 //!   [`writer::REQUEST_CATCH_UP`] tickets); if it cannot, the tickets changed since the commit
-//!   (found by SQL) join the candidates. Deleted tickets vanish because every id goes through SQL.
+//!   (found by SQL) are checked by SQL. Deleted tickets vanish because every id goes through SQL,
+//!   except when the index answers alone (after a build or a sweep, nothing changed since).
 //! * Whatever goes wrong with the index is logged once and answered through SQL.
 
 use std::collections::HashSet;
@@ -23,11 +29,18 @@ use crate::error::Result;
 use crate::render::Node;
 use crate::sql::{placeholders, Param, Store, Tables};
 
+use super::index::query::Hit;
 use super::index::{self, attrs, filter, writer, Unusable};
 use super::{items, Filter, Page, Search, Sort, COUNT_CAP};
 
-/// Most candidates a subject search passes to SQL; beyond, the plain SQL scan is as fast.
-pub const CANDIDATE_CAP: usize = 20_000;
+/// Most tickets a subject search passes to SQL (about 10 µs each at 1,000,000 tickets); beyond,
+/// the plain SQL scan in sort order is faster (no total).
+pub const CANDIDATE_CAP: usize = 5_000;
+/// Most subject matches read from the index for `count=exact` without filters.
+pub const MATCH_CAP: usize = 250_000;
+/// What SQL checking one listed ticket costs, in rows of the plain scan in sort order
+/// (measured at 1,000,000 tickets: about 10 µs against 5 µs).
+pub const SCAN_ROW_COST_RATIO: u64 = 2;
 /// Most full-text hits ranked and checked by SQL.
 pub const RANKED_CAP: usize = 20_000;
 /// Most tickets changed since the last commit that join the candidates; beyond, plain SQL.
@@ -89,10 +102,18 @@ pub enum Plan {
     Ids(Search, bool),
     /// No ticket can match.
     Empty,
+    /// The plain SQL scan for the page; the index knows the number of matches.
+    Scan {
+        /// Tickets matching.
+        total: u64,
+    },
     /// Full-text hits in rank order.
     Ranked(Ranked),
     /// A filtered search from the index's attribute columns.
     Filtered(Filtered),
+    /// Every match of a `query` without filters, as the index holds them (nothing changed
+    /// since its commit): paged by their dates.
+    Paged(Vec<Hit>),
 }
 
 /// The plan for `s`; `dir` is the index directory (`None`: disabled).
@@ -157,13 +178,16 @@ fn id_cond(ids: &[i64]) -> (String, Vec<Param>) {
     )
 }
 
-/// The newest view of the index, caught up when possible, and the tickets changed since its
-/// commit (empty when it is current).
+/// A view of the index, the tickets changed since its commit, and whether nothing was written.
+type Fresh = (index::Snapshot, Vec<i64>, bool);
+
+/// The newest view of the index, caught up when possible, the tickets changed since its
+/// commit, and whether nothing at all was written since (then none can have been deleted).
 fn fresh(
     store: &mut dyn Store,
     tables: &Tables,
     dir: &Path,
-) -> Result<std::result::Result<(index::Snapshot, Vec<i64>), Unusable>> {
+) -> Result<std::result::Result<Fresh, Unusable>> {
     let h = match index::handle(dir) {
         Ok(h) => h,
         Err(why) => return Ok(Err(why)),
@@ -176,13 +200,15 @@ fn fresh(
         Err(why) => return Ok(Err(why)),
     };
     let mut recent = Vec::new();
-    if !times.unchanged_since(&snap.payload) {
+    let mut fresh = times.unchanged_since(&snap.payload);
+    if !fresh {
         // Where UPDATE_TIME can be trusted, a stale index catches up at once (a full-text search
         // can only find what the index holds); elsewhere at most once a second.
         if times.reliable || snap.payload.at < times.now {
             // A catch-up that cannot write (e.g. the directory is not writable for this user)
             // is logged; the changed tickets then come from SQL below.
-            if let Err(why) = writer::catch_up(store, tables, &h, writer::REQUEST_CATCH_UP)? {
+            if let Err(why) = writer::catch_up(store, tables, &h, writer::REQUEST_CATCH_UP, false)?
+            {
                 index::log_once(&why);
             }
             snap = match h.snapshot() {
@@ -190,7 +216,7 @@ fn fresh(
                 Err(why) => return Ok(Err(why)),
             };
         }
-        let fresh = index::times(store, tables)?.is_some_and(|t| t.unchanged_since(&snap.payload));
+        fresh = index::times(store, tables)?.is_some_and(|t| t.unchanged_since(&snap.payload));
         if !fresh {
             recent = writer::changed_ids(store, tables, &snap.payload, RECENT_CAP + 1)?;
             if recent.len() > RECENT_CAP {
@@ -200,7 +226,7 @@ fn fresh(
             }
         }
     }
-    Ok(Ok((snap, recent)))
+    Ok(Ok((snap, recent, fresh)))
 }
 
 fn plan_index(
@@ -212,8 +238,8 @@ fn plan_index(
     let Some(text) = &s.text else {
         return Ok(Ok(Plan::Sql { count_text: false }));
     };
-    let (snap, recent) = match fresh(store, tables, dir)? {
-        Ok(fresh) => fresh,
+    let (snap, recent, fresh) = match fresh(store, tables, dir)? {
+        Ok(got) => got,
         Err(why) => return Ok(Err(why)),
     };
     if text.fulltext {
@@ -240,26 +266,148 @@ fn plan_index(
             Plan::Ids(verify, matches > RANKED_CAP as u64)
         }));
     }
-    let found = match index::query::substring(&snap, &text.query, CANDIDATE_CAP) {
+    // The index alone answers a search without filters when nothing changed since a swept
+    // commit: it needs every match to sort them, but beyond 10,000 no total is given, and the
+    // plain scan in sort order fills the page early. Otherwise SQL checks at most CANDIDATE_CAP.
+    let alone = s.conds.len() == 1 && fresh && snap.payload.swept;
+    let cap = match (alone, s.exact_count) {
+        (true, true) => MATCH_CAP,
+        (true, false) => usize::try_from(COUNT_CAP).unwrap_or(MATCH_CAP),
+        (false, _) => CANDIDATE_CAP,
+    };
+    let found = match index::query::substring(&snap, &text.query, cap) {
         Ok(found) => found,
         Err(why) => return Ok(Err(why)),
     };
-    let Some((mut ids, matches)) = found else {
-        // Fewer than three characters: no trigram to look up.
+    let Some(found) = found else {
+        // Fewer than three characters (or no run of three sure ones): nothing to look up.
         return Ok(Ok(Plan::Sql { count_text: false }));
     };
-    if matches > CANDIDATE_CAP as u64 {
-        // Dense: the plain scan in sort order fills the page early; counting would read on.
+    if found.matches > found.subject.len() as u64 {
+        // More than the cap: the plain scan in sort order fills the page early (and without
+        // filters, more than 10,000 tickets match: no total).
         return Ok(Ok(Plan::Sql { count_text: false }));
     }
-    ids.extend(recent);
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
+    let mut hits = found.subject;
+    hits.sort_unstable_by_key(|h| h.id);
+    hits.dedup_by_key(|h| h.id);
+    let subject: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    if !found.exact {
+        // Candidates only: SQL checks every one with the text condition.
+        if subject.len() > CANDIDATE_CAP {
+            return Ok(Ok(Plan::Sql { count_text: false }));
+        }
+        let mut ids = subject;
+        ids.extend(found.number);
+        ids.extend(recent);
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Ok(Plan::Empty));
+        }
+        let (cond, params) = id_cond(&ids);
+        return Ok(Ok(Plan::Ids(restricted(s, cond, params, false), false)));
+    }
+    // Exact: the subject matches as the index holds them. Tickets changed since its commit
+    // and number candidates are checked by SQL with the text condition.
+    let recent: HashSet<i64> = recent.into_iter().collect();
+    let trusted: Vec<i64> = subject
+        .iter()
+        .copied()
+        .filter(|id| !recent.contains(id))
+        .collect();
+    let mut checks: Vec<i64> = recent
+        .into_iter()
+        .chain(
+            found
+                .number
+                .into_iter()
+                .filter(|id| subject.binary_search(id).is_err()),
+        )
+        .collect();
+    checks.sort_unstable();
+    checks.dedup();
+    if trusted.is_empty() && checks.is_empty() {
         return Ok(Ok(Plan::Empty));
     }
-    let (cond, params) = id_cond(&ids);
-    Ok(Ok(Plan::Ids(restricted(s, cond, params, false), false)))
+    if alone && checks.is_empty() {
+        // Nothing changed since the commit: the matches are the tickets, their number the total,
+        // their dates those of the tickets.
+        let n = trusted.len() as u64;
+        if s.sort != Sort::Number {
+            return Ok(Ok(Plan::Paged(hits)));
+        }
+        let docs = snap.searcher.num_docs();
+        let rows = (s.offset + s.limit + 1).saturating_mul(docs) / n.max(1);
+        if rows / SCAN_ROW_COST_RATIO > n || trusted.len() > CANDIDATE_CAP {
+            return Ok(Ok(Plan::Scan { total: n }));
+        }
+    }
+    if trusted.len() + checks.len() > CANDIDATE_CAP {
+        return Ok(Ok(Plan::Sql { count_text: false }));
+    }
+    Ok(Ok(Plan::Ids(verified(s, &trusted, &checks), false)))
+}
+
+/// `s` with its text condition replaced by: one of the `trusted` tickets (their subject holds
+/// the text), or one of `checks` that meets the text condition.
+fn verified(s: &Search, trusted: &[i64], checks: &[i64]) -> Search {
+    let mut out = s.clone();
+    let mut text_cond = String::new();
+    let mut text_params = Vec::new();
+    if let Some(t) = &s.text {
+        if t.cond < out.conds.len() && t.params.end <= out.params.len() {
+            text_cond = out.conds.remove(t.cond);
+            text_params = out.params.drain(t.params.clone()).collect();
+        }
+    }
+    out.text = None;
+    out.has_text = false;
+    let mut parts = Vec::new();
+    if !trusted.is_empty() {
+        let (cond, params) = id_cond(trusted);
+        parts.push(cond);
+        out.params.extend(params);
+    }
+    if !checks.is_empty() {
+        let (cond, params) = id_cond(checks);
+        parts.push(format!("({cond} AND {text_cond})"));
+        out.params.extend(params);
+        out.params.extend(text_params);
+    }
+    out.conds.push(format!("({})", parts.join(" OR ")));
+    out.needs_cdata = out.conds.iter().any(|c| c.contains("cd."));
+    out
+}
+
+/// The page of [`Plan::Paged`]: SQL's order (the date, then the id, both ascending or both
+/// descending), the capped rule for the total.
+pub fn hits_page(
+    store: &mut dyn Store,
+    tables: &Tables,
+    s: &Search,
+    mut hits: Vec<Hit>,
+) -> Result<Page> {
+    let key = |h: &Hit| match s.sort {
+        Sort::Updated => (h.updated, h.id),
+        _ => (h.created, h.id),
+    };
+    if s.ascending {
+        hits.sort_unstable_by_key(key);
+    } else {
+        hits.sort_unstable_by_key(|h| std::cmp::Reverse(key(h)));
+    }
+    let n = hits.len() as u64;
+    let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(s.limit).unwrap_or(usize::MAX);
+    let page: Vec<i64> = hits.iter().skip(start).take(limit).map(|h| h.id).collect();
+    Ok(Page {
+        items: Node::List(items(store, tables, &page)?),
+        total: (s.exact_count || n <= COUNT_CAP).then_some(n),
+        has_next: hits.len() > start.saturating_add(limit),
+        limit: s.limit,
+        offset: s.offset,
+    })
 }
 
 /// The page of a relevance-sorted full-text search: the hits that pass the filters, in rank
@@ -328,8 +476,8 @@ fn plan_filtered(
     dir: &Path,
     s: &Search,
 ) -> Result<std::result::Result<Plan, Unusable>> {
-    let (snap, recent) = match fresh(store, tables, dir)? {
-        Ok(fresh) => fresh,
+    let (snap, recent, _) = match fresh(store, tables, dir)? {
+        Ok(got) => got,
         Err(why) => return Ok(Err(why)),
     };
     if !snap.payload.tombstones {

@@ -88,6 +88,12 @@ pub struct Payload {
     /// changes, and filtered searches may use the index (older indexes: SQL).
     #[serde(default)]
     pub tombstones: bool,
+    /// No ticket was deleted behind the index's back since the build or the last sweep (a
+    /// deleted ticket leaves no trace a catch-up could find): set by the build and by the
+    /// command line's catch-up, which removes the documents of deleted tickets; cleared by a
+    /// request's catch-up. Only then does a `query` take totals and order from the index alone.
+    #[serde(default)]
+    pub swept: bool,
 }
 
 fn first_format() -> u32 {

@@ -1,116 +1,133 @@
-//! Reading the index: candidate tickets for `query` (every subject holding all trigrams of the
-//! folded text, a superset of the `LIKE` matches that SQL then verifies) and ranked hits for
+//! Reading the index: the tickets for `query` (the subjects whose folded trigrams hold the text
+//! at consecutive positions, exact when every character of the text is sure, else candidates
+//! that SQL checks; numbers are always checked by SQL) and ranked hits for
 //! `mode=fulltext` (words, `"phrases"` and `prefix*`, every one required, BM25 over subject, thread
 //! entries and user name, e-mail and ticket number).
 
 use std::collections::HashMap;
 
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Term};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocSet, Score, SegmentOrdinal, TERMINATED};
 
+use super::fold::Pattern;
 use super::schema::query_analyzer;
 use super::{Snapshot, Unusable};
 
-/// Ticket ids of matching documents (at most `cap`), and how many documents match.
-struct Ids {
-    cap: usize,
+/// A matching document: its ticket and dates ([`super::schema`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Ticket id.
+    pub id: i64,
+    /// Creation date (seconds, [`super::attrs::seconds`]).
+    pub created: i64,
+    /// Last update.
+    pub updated: i64,
 }
 
-struct SegmentIds {
-    column: Column<u64>,
-    ids: Vec<u64>,
-    count: u64,
-    cap: usize,
+/// What the index knows about a subject search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Tickets whose indexed subject holds the text (`exact`), else candidates for SQL; at most
+    /// the cap, in no particular order.
+    pub subject: Vec<Hit>,
+    /// Documents matching `subject`'s query, counted up to the cap plus one.
+    pub matches: u64,
+    /// Whether `subject` is exact: every character of the text is sure ([`fold::Pattern`]).
+    pub exact: bool,
+    /// Tickets whose folded number hashes as the text (SQL checks them).
+    pub number: Vec<i64>,
 }
 
-impl Collector for Ids {
-    type Fruit = (Vec<u64>, u64);
-    type Child = SegmentIds;
-
-    fn for_segment(
-        &self,
-        _ord: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentIds> {
-        Ok(SegmentIds {
-            column: segment.fast_fields().u64("id")?,
-            ids: Vec::new(),
-            count: 0,
-            cap: self.cap,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<(Vec<u64>, u64)>) -> tantivy::Result<(Vec<u64>, u64)> {
-        let count = fruits.iter().map(|(_, c)| c).sum();
-        let mut ids: Vec<u64> = fruits.into_iter().flat_map(|(ids, _)| ids).collect();
-        ids.truncate(self.cap);
-        Ok((ids, count))
-    }
+fn phrase(field: Field, grams: &[(String, usize)]) -> Option<Box<dyn Query>> {
+    let mut terms: Vec<(usize, Term)> = grams
+        .iter()
+        .map(|(g, offset)| (*offset, Term::from_field_text(field, g)))
+        .collect();
+    Some(if terms.len() > 1 {
+        Box::new(PhraseQuery::new_with_offset(terms))
+    } else {
+        Box::new(TermQuery::new(terms.pop()?.1, IndexRecordOption::Basic))
+    })
 }
 
-impl SegmentCollector for SegmentIds {
-    type Fruit = (Vec<u64>, u64);
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.count += 1;
-        if self.ids.len() < self.cap {
-            if let Some(id) = self.column.first(doc) {
-                self.ids.push(id);
+/// The documents matching `q`, at most `cap`; the count is `cap + 1` when more match (the
+/// search stops there: a dense text costs what its cap costs, not what its matches cost).
+fn hits(snap: &Snapshot, q: &dyn Query, cap: usize) -> Result<(Vec<Hit>, u64), Unusable> {
+    let weight = q.weight(EnableScoring::disabled_from_searcher(&snap.searcher))?;
+    let mut hits = Vec::new();
+    for segment in snap.searcher.segment_readers() {
+        let ff = segment.fast_fields();
+        let schema = segment.schema();
+        let (id, created, updated) = (
+            ff.u64("id")?,
+            ff.i64(schema.get_field_name(snap.fields.attrs.created))?,
+            ff.i64(schema.get_field_name(snap.fields.attrs.updated))?,
+        );
+        let alive = segment.alive_bitset();
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                if hits.len() == cap {
+                    return Ok((hits, cap as u64 + 1));
+                }
+                if let Some(i) = id.first(doc).and_then(|i| i64::try_from(i).ok()) {
+                    hits.push(Hit {
+                        id: i,
+                        created: created.first(doc).unwrap_or(i64::MIN),
+                        updated: updated.first(doc).unwrap_or(i64::MIN),
+                    });
+                }
             }
+            doc = scorer.advance();
         }
     }
-
-    fn harvest(self) -> (Vec<u64>, u64) {
-        (self.ids, self.count)
-    }
+    let n = hits.len() as u64;
+    Ok((hits, n))
 }
 
-/// Candidates of a subject search: `None` when the text has no trigram (fewer than three
-/// characters with weight) or the index has no fold; else the ids (at most `cap`) and the
-/// number of matching documents (a ticket changed since the build may count twice until the
-/// deleted document is merged away).
-pub fn substring(
-    snap: &Snapshot,
-    text: &str,
-    cap: usize,
-) -> Result<Option<(Vec<i64>, u64)>, Unusable> {
+/// A subject search on the index: `None` when the index cannot narrow it (no fold, fewer
+/// than three characters, no run of three sure characters).
+pub fn substring(snap: &Snapshot, text: &str, cap: usize) -> Result<Option<Found>, Unusable> {
     let Some(fold) = snap.fold.as_deref() else {
         return Ok(None);
     };
-    let grams = fold.grams(text);
-    if grams.is_empty() {
-        return Ok(None);
-    }
-    let term = |field: Field, v: u64| -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_u64(field, v),
-            IndexRecordOption::Basic,
-        ))
+    let field = snap.fields.grams;
+    let (q, exact): (Box<dyn Query>, bool) = match fold.pattern(text) {
+        Pattern::None => return Ok(None),
+        Pattern::Exact(grams) => match phrase(field, &grams) {
+            Some(q) => (q, true),
+            None => return Ok(None),
+        },
+        Pattern::Candidates(runs) => {
+            let all: Vec<(Occur, Box<dyn Query>)> = runs
+                .iter()
+                .filter_map(|run| phrase(field, run))
+                .map(|q| (Occur::Must, q))
+                .collect();
+            if all.is_empty() {
+                return Ok(None);
+            }
+            (Box::new(BooleanQuery::new(all)), false)
+        }
     };
-    let subject: Box<dyn Query> = Box::new(BooleanQuery::new(
-        grams
-            .iter()
-            .map(|&g| (Occur::Must, term(snap.fields.grams, g)))
-            .collect(),
-    ));
-    let q = BooleanQuery::new(vec![
-        (Occur::Should, subject),
-        (Occur::Should, term(snap.fields.number, fold.exact(text))),
-    ]);
-    let (ids, count) = snap.searcher.search(&q, &Ids { cap })?;
-    Ok(Some((
-        ids.into_iter()
-            .filter_map(|i| i64::try_from(i).ok())
-            .collect(),
-        count,
-    )))
+    let (subject, matches) = hits(snap, q.as_ref(), cap)?;
+    let number = TermQuery::new(
+        Term::from_field_u64(snap.fields.number, fold.exact(text)),
+        IndexRecordOption::Basic,
+    );
+    let number = hits(snap, &number, cap)?.0.iter().map(|h| h.id).collect();
+    Ok(Some(Found {
+        subject,
+        matches,
+        exact,
+        number,
+    }))
 }
 
 /// A part of a full-text search: its terms at their positions (a word of CJK or Thai text is

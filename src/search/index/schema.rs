@@ -1,8 +1,11 @@
 //! The index's documents: one per ticket.
 //!
 //! * `id` (indexed, fast): the ticket id, to replace a ticket's document and to map hits to tickets;
-//! * `grams`, `number`: the trigram hashes of the folded subject ([`super::fold`]) and the hash
-//!   of the folded number, for `query`;
+//! * `subject_trigrams` (positions), `number`: the trigrams of the folded subject at their
+//!   positions ([`super::fold`]) and the hash of the folded number, for `query`; an index without
+//!   `subject_trigrams` is of an older format (answered through SQL until rebuilt);
+//! * `created`, `updated` (fast): the ticket's dates as `YYYYMMDDhhmmss`, to page the matches
+//!   of a `query` without filters in the index;
 //! * `subject`, `body` (the text of every thread entry, titles included), `people` (the user's
 //!   name and e-mail, the ticket number): words for `mode=fulltext`, analysed by [`ANALYZER`]
 //!   ([`super::words`]: words, and bigrams of CJK and Thai text);
@@ -32,7 +35,7 @@ pub const FORMAT: u32 = 2;
 pub struct Fields {
     /// Ticket id.
     pub id: Field,
-    /// Subject trigrams.
+    /// Subject trigrams, with positions.
     pub grams: Field,
     /// Hash of the folded ticket number.
     pub number: Field,
@@ -121,7 +124,14 @@ fn attrs(schema: &Schema) -> Option<Attrs> {
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let id = b.add_u64_field("id", INDEXED | FAST);
-    let grams = b.add_u64_field("grams", INDEXED);
+    let grams = b.add_text_field(
+        "subject_trigrams",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
     let number = b.add_u64_field("number", INDEXED);
     let words = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -178,7 +188,7 @@ pub fn schema() -> (Schema, Fields) {
 pub fn fields(schema: &Schema) -> Option<Fields> {
     Some(Fields {
         id: schema.get_field("id").ok()?,
-        grams: schema.get_field("grams").ok()?,
+        grams: schema.get_field("subject_trigrams").ok()?,
         number: schema.get_field("number").ok()?,
         subject: schema.get_field("subject").ok()?,
         body: schema.get_field("body").ok()?,

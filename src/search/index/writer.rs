@@ -7,6 +7,7 @@ use std::path::Path;
 
 use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::Term;
+use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError};
 
 use crate::error::{ApiError, Result};
@@ -216,9 +217,24 @@ pub fn document(fields: &Fields, fold: Option<&Fold>, t: &TicketText) -> Tantivy
     let mut doc = TantivyDocument::default();
     doc.add_u64(fields.id, u64::try_from(t.id).unwrap_or(0));
     if let Some(fold) = fold {
-        for g in fold.grams(&t.subject) {
-            doc.add_u64(fields.grams, g);
-        }
+        let tokens = fold
+            .trigrams(&t.subject)
+            .into_iter()
+            .map(|(text, position)| Token {
+                offset_from: position,
+                offset_to: position + 3,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(
+            fields.grams,
+            PreTokenizedString {
+                text: String::new(),
+                tokens,
+            },
+        );
         doc.add_u64(fields.number, fold.exact(&t.number));
     }
     doc.add_text(fields.subject, &t.subject);
@@ -296,14 +312,6 @@ pub(super) struct Opened {
     pub(super) writer: IndexWriter,
 }
 
-/// Whether the index in `dir` opens with this version's schema.
-fn usable_schema(dir: &Path) -> bool {
-    Index::open_in_dir(dir).is_ok_and(|i| {
-        schema::register(&i);
-        schema::fields(&i.schema()).is_some()
-    })
-}
-
 /// Removes the files of the index in `dir` (those tantivy lists as its own, its meta files and
 /// the fold), holding the writer lock; `false` when another process holds it.
 fn clear(dir: &Path) -> Result<bool> {
@@ -341,10 +349,20 @@ fn clear(dir: &Path) -> Result<bool> {
 }
 
 /// Opens (or creates) the index in `dir` for a build; `None` when another process holds the
-/// writer. A `fresh` build replaces an index of another schema or an unreadable one.
+/// writer. Any build replaces an index of another schema; a `fresh` one also an unreadable one.
 pub(super) fn open_for_build(dir: &Path, fresh: bool) -> Result<Option<Opened>> {
     create_dir(dir)?;
-    if fresh && dir.join("meta.json").is_file() && !usable_schema(dir) && !clear(dir)? {
+    // An index of another schema (an older version's) cannot be resumed or caught up: any build
+    // replaces it. One that does not open at all is replaced only by a fresh build.
+    let replace = dir.join("meta.json").is_file()
+        && match Index::open_in_dir(dir) {
+            Ok(i) => {
+                schema::register(&i);
+                schema::fields(&i.schema()).is_none()
+            }
+            Err(_) => fresh,
+        };
+    if replace && !clear(dir)? {
         return Ok(None);
     }
     let (schema, _) = schema::schema();
@@ -429,6 +447,7 @@ pub(super) fn begin(
                 fold: fold_id,
                 format: schema::FORMAT,
                 tombstones,
+                swept: false,
             }
         }
     };
@@ -516,6 +535,9 @@ pub(super) fn commit_building(o: &mut Opened, b: &Building) -> Result<()> {
 pub(super) fn finish(o: Opened, mut b: Building, dir: &Path) -> Result<Payload> {
     let Opened { mut writer, .. } = o;
     b.payload.state = "ready".into();
+    // A ticket deleted during the build changed the tables after `at`: the first search
+    // catches up, which clears this.
+    b.payload.swept = true;
     commit(&mut writer, &b.payload)?;
     writer.wait_merging_threads().map_err(index_err)?;
     forget(dir);
@@ -565,13 +587,54 @@ pub enum CatchUp {
     TooMany,
 }
 
+/// The documents of tickets that no longer exist are deleted (`writer`'s next commit).
+fn sweep(
+    store: &mut dyn Store,
+    tables: &Tables,
+    h: &Handle,
+    writer: &IndexWriter,
+) -> Result<std::result::Result<(), Unusable>> {
+    let mut alive = std::collections::HashSet::new();
+    store.for_each(
+        &Query::new(
+            format!("SELECT ticket_id FROM {}", tables.t("ticket")),
+            vec![],
+        ),
+        &mut |r| {
+            alive.insert(r.int(0));
+            Ok(())
+        },
+    )?;
+    if let Err(e) = h.reader.reload() {
+        return Ok(Err(e.into()));
+    }
+    let searcher = h.reader.searcher();
+    for segment in searcher.segment_readers() {
+        let column = match segment.fast_fields().u64("id") {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        for doc in segment.doc_ids_alive() {
+            if let Some(id) = column.first(doc) {
+                if !i64::try_from(id).is_ok_and(|i| alive.contains(&i)) {
+                    writer.delete_term(Term::from_field_u64(h.fields.id, id));
+                }
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Reads the tickets changed since the last commit again (at most `cap`, else nothing) and
-/// commits with a new mark. Database errors are errors; index problems are [`Unusable`].
+/// commits with a new mark; with `sweep_deleted` (the command line, cron) also removes the
+/// documents of deleted tickets (reading every ticket id). Database errors are errors; index
+/// problems are [`Unusable`].
 pub fn catch_up(
     store: &mut dyn Store,
     tables: &Tables,
     h: &Handle,
     cap: usize,
+    sweep_deleted: bool,
 ) -> Result<std::result::Result<CatchUp, Unusable>> {
     let metas = match h.index.load_metas() {
         Ok(m) => m,
@@ -603,6 +666,14 @@ pub fn catch_up(
         Ok(n) => n,
         Err(why) => return Ok(Err(why)),
     };
+    // Nothing written since a swept commit: nothing can have been deleted either.
+    let unchanged =
+        old.swept && super::times(store, tables)?.is_some_and(|t| t.unchanged_since(&old));
+    if sweep_deleted && !unchanged {
+        if let Err(why) = sweep(store, tables, h, &writer)? {
+            return Ok(Err(why));
+        }
+    }
     let payload = Payload {
         state: "ready".into(),
         at,
@@ -613,6 +684,7 @@ pub fn catch_up(
         fold: old.fold,
         format: old.format,
         tombstones: old.tombstones,
+        swept: sweep_deleted || unchanged,
     };
     Ok(commit_marked(writer, &payload)?.map(|()| CatchUp::Done(n)))
 }
