@@ -1200,3 +1200,97 @@ fn filtered_searches_answer_like_sql() {
         search::plan::Plan::Filtered(_)
     ));
 }
+
+/// Full text sorted by a date or the number comes from the index's columns: for generated
+/// words, filters, sorts and pages it equals the ranked matches (the whole set, by relevance)
+/// ordered by SQL, with the same total.
+#[test]
+fn fulltext_by_date_orders_every_match_like_sql() {
+    let Some(db) = database("ftdate") else { return };
+    let mut rng = Rng::seeded();
+    let made = generate(&db, &mut rng, 600, false);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    db.build();
+    let mut filtered_plans = 0;
+    for i in 0..60 {
+        let word = [
+            "toner",
+            "paper jam",
+            "\"toner cartridge\"",
+            "cartri*",
+            "john@example.com",
+        ][i % 5]
+            .to_string();
+        let word = if i % 7 == 0 {
+            rng.pick(WORDS).to_string()
+        } else {
+            word
+        };
+        let mut base = vec![
+            ("query".to_string(), word.clone()),
+            ("mode".to_string(), "fulltext".to_string()),
+        ];
+        match rng.below(4) {
+            0 => base.push(("state".into(), "open".into())),
+            1 => base.push(("department".into(), "Support".into())),
+            2 => base.push((
+                "created_from".into(),
+                format!("2026-02-{:02}", 1 + rng.below(28)),
+            )),
+            _ => {}
+        }
+        // Every match, by relevance (at most 300 here).
+        let mut all = base.clone();
+        all.extend([
+            ("sort".into(), "relevance".into()),
+            ("limit".into(), "100".into()),
+        ]);
+        let mut set = Vec::new();
+        for offset in [0, 100, 200, 300, 400, 500] {
+            let mut q = all.clone();
+            q.push(("offset".into(), offset.to_string()));
+            set.extend(ids(&db.search(Some(&db.dir), &q)));
+        }
+        let sort = ["created", "updated", "number"][rng.below(3)];
+        let asc = rng.below(2) == 0;
+        let expected: Vec<i64> = if set.is_empty() {
+            Vec::new()
+        } else {
+            let dir = if asc { "ASC" } else { "DESC" };
+            db.conn()
+                .query(format!(
+                    "SELECT ticket_id FROM ost_ticket WHERE ticket_id IN ({}) ORDER BY {sort} {dir}, ticket_id {dir}",
+                    set.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+                ))
+                .unwrap()
+        };
+        let (limit, offset) = (
+            [3usize, 20, 100][rng.below(3)],
+            [0usize, 5, 40][rng.below(3)],
+        );
+        let mut q = base.clone();
+        q.extend([
+            ("sort".into(), sort.into()),
+            ("order".into(), if asc { "asc" } else { "desc" }.into()),
+            ("limit".into(), limit.to_string()),
+            ("offset".into(), offset.to_string()),
+        ]);
+        let parsed = search::parse(&mut db.store(), &db.cfg.tables, &q).unwrap();
+        if matches!(
+            search::plan::plan(&mut db.store(), &db.cfg.tables, Some(&db.dir), &parsed).unwrap(),
+            search::plan::Plan::Filtered(_)
+        ) {
+            filtered_plans += 1;
+        }
+        let page = db.search(Some(&db.dir), &q);
+        let want: Vec<i64> = expected.iter().skip(offset).take(limit).copied().collect();
+        assert_eq!(ids(&page), want, "{q:?}");
+        assert_eq!(page.total, Some(expected.len() as u64), "{q:?}");
+        assert_eq!(page.has_next, expected.len() > offset + limit, "{q:?}");
+    }
+    assert!(
+        filtered_plans > 30,
+        "the columns answered {filtered_plans} of 60"
+    );
+    let _ = made;
+}

@@ -844,7 +844,7 @@ pub fn search_indexed(
             offset: s.offset,
         }),
         plan::Plan::Ranked(ranked) => plan::ranked_page(store, tables, &s, ranked),
-        plan::Plan::Filtered(f) => match plan::filtered_page(store, tables, &s, f)? {
+        plan::Plan::Filtered(f) => match plan::filtered_page(store, tables, &s, *f)? {
             Some(page) => Ok(page),
             None => run(store, tables, &s, quiet_seconds, false, false),
         },

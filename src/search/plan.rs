@@ -62,6 +62,8 @@ pub struct Filtered {
     /// a few thousand rows (tried first, bounded).
     dense: bool,
     dir: std::path::PathBuf,
+    /// A full-text query the tickets must match too (`mode=fulltext` sorted by date or number).
+    text: Option<Box<dyn tantivy::query::Query>>,
 }
 
 /// Rows a dense filtered search lets the database examine for its page before the index
@@ -110,7 +112,7 @@ pub enum Plan {
     /// Full-text hits in rank order.
     Ranked(Ranked),
     /// A filtered search from the index's attribute columns.
-    Filtered(Filtered),
+    Filtered(Box<Filtered>),
     /// Every match of a `query` without filters, as the index holds them (nothing changed
     /// since its commit): paged by their dates.
     Paged(Vec<Hit>),
@@ -242,6 +244,37 @@ fn plan_index(
         Ok(got) => got,
         Err(why) => return Ok(Err(why)),
     };
+    if text.fulltext
+        && s.sort != Sort::Relevance
+        && snap.payload.tombstones
+        && s.offset.saturating_add(s.limit) < FILTER_DEPTH
+    {
+        // Sorted by a date or the number: the index orders every match by its columns (the
+        // ranked hits would be only the best 20,000, and SQL would sort them all).
+        let Some(q) = index::query::fulltext_query(&snap, &text.query) else {
+            return Ok(Ok(Plan::Empty));
+        };
+        let key = match s.sort {
+            Sort::Updated => filter::Key::Updated,
+            Sort::Number => filter::Key::Number,
+            Sort::Created | Sort::Relevance => filter::Key::Created,
+        };
+        if key == filter::Key::Number && filter::numbers_unordered(&snap).unwrap_or(true) {
+            return Ok(Ok(Plan::Sql { count_text: false }));
+        }
+        // Tickets changed since the commit are searched as the index holds them (as for the
+        // ranked hits); their filters are checked in SQL.
+        let _ = recent;
+        return Ok(Ok(Plan::Filtered(Box::new(Filtered {
+            snap,
+            conds: conds(s),
+            key,
+            recent: Vec::new(),
+            dense: false,
+            dir: dir.to_owned(),
+            text: Some(q),
+        }))));
+    }
     if text.fulltext {
         let (mut hits, matches) = match index::query::fulltext(&snap, &text.query, RANKED_CAP) {
             Ok(found) => found,
@@ -508,14 +541,15 @@ fn plan_filtered(
             Err(why) => return Ok(Err(why)),
         }
     }
-    Ok(Ok(Plan::Filtered(Filtered {
+    Ok(Ok(Plan::Filtered(Box::new(Filtered {
         snap,
         conds,
         key,
         recent,
         dense,
         dir: dir.to_owned(),
-    })))
+        text: None,
+    }))))
 }
 
 /// The page of a filtered search; `None`: answer through SQL (the index failed, or a ticket it
@@ -583,7 +617,8 @@ pub fn filtered_page(
         }
     }
     let k = usize::try_from(s.offset.saturating_add(s.limit).saturating_add(1)).unwrap_or(0);
-    let (ids, count) = match filter::top(&f.snap, &f.conds, f.key, s.ascending, k, exclude) {
+    let text = f.text.as_deref();
+    let (ids, count) = match filter::top(&f.snap, &f.conds, f.key, s.ascending, k, exclude, text) {
         Ok(found) => found,
         Err(why) => {
             index::log_once(&why);
@@ -597,7 +632,7 @@ pub fn filtered_page(
         Vec::new()
     } else {
         let (cond, params) = id_cond(&union);
-        let mut narrowed = restricted(s, cond, params, false);
+        let mut narrowed = restricted(s, cond, params, f.text.is_some());
         narrowed.offset = 0;
         narrowed.limit = union.len() as u64;
         store

@@ -96,8 +96,11 @@ fn term(field: Field, v: u64) -> Box<dyn Query> {
     ))
 }
 
-fn query(a: &Attrs, conds: &[Cond]) -> Box<dyn Query> {
+fn query(a: &Attrs, conds: &[Cond], text: Option<&dyn Query>) -> Box<dyn Query> {
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(t) = text {
+        must.push((Occur::Must, t.box_clone()));
+    }
     for c in conds {
         let q: Box<dyn Query> = match c {
             Cond::AnyOf(attr, values) => {
@@ -279,7 +282,8 @@ impl SegmentTop {
 }
 
 /// The first `k` ticket ids in the order (`key`, `ascending`) among the documents that pass
-/// `conds` and are not in `exclude`, and how many such documents there are.
+/// `conds` (and the full-text query `text`) and are not in `exclude`, and how many such
+/// documents there are.
 pub fn top(
     snap: &Snapshot,
     conds: &[Cond],
@@ -287,6 +291,7 @@ pub fn top(
     ascending: bool,
     k: usize,
     exclude: HashSet<u64>,
+    text: Option<&dyn Query>,
 ) -> Result<(Vec<i64>, u64), Unusable> {
     if conds
         .iter()
@@ -294,7 +299,7 @@ pub fn top(
     {
         return Ok((Vec::new(), 0));
     }
-    let q = query(&snap.fields.attrs, conds);
+    let q = query(&snap.fields.attrs, conds, text);
     // Excluded documents are collected like the others (no lookup per document), then dropped:
     // the heap keeps enough ranks for that, and their number is counted apart.
     let (best, count) = snap.searcher.search(
@@ -341,7 +346,7 @@ pub fn count(snap: &Snapshot, conds: &[Cond], exclude: &HashSet<u64>) -> Result<
     {
         return Ok(0);
     }
-    let q = query(&snap.fields.attrs, conds);
+    let q = query(&snap.fields.attrs, conds, None);
     let all = snap.searcher.search(&*q, &Count)? as u64;
     Ok(all.saturating_sub(excluded(snap, q, exclude)?))
 }
@@ -363,10 +368,10 @@ pub fn estimate(snap: &Snapshot, conds: &[Cond]) -> Result<u64, Unusable> {
                 }
                 n
             }
-            Cond::Between(..) => {
-                snap.searcher
-                    .search(&*query(a, std::slice::from_ref(c)), &Count)? as u64
-            }
+            Cond::Between(..) => snap
+                .searcher
+                .search(&*query(a, std::slice::from_ref(c), None), &Count)?
+                as u64,
         };
         share *= (n as f64 / docs.max(1) as f64).min(1.0);
     }

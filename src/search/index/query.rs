@@ -191,28 +191,12 @@ pub fn fulltext(
     text: &str,
     cap: usize,
 ) -> Result<(Vec<(i64, Score)>, u64), Unusable> {
-    let parts = parts(text);
-    if parts.is_empty() {
+    let Some(q) = fulltext_query(snap, text) else {
         return Ok((Vec::new(), 0));
-    }
-    let f = snap.fields;
-    let q = BooleanQuery::new(
-        parts
-            .iter()
-            .map(|(terms, prefix)| {
-                let any: Vec<(Occur, Box<dyn Query>)> = [f.subject, f.body, f.people]
-                    .iter()
-                    .filter_map(|&field| part_query(field, terms, *prefix))
-                    .map(|q| (Occur::Should, q))
-                    .collect();
-                let q: Box<dyn Query> = Box::new(BooleanQuery::new(any));
-                (Occur::Must, q)
-            })
-            .collect(),
-    );
+    };
     let (top, count) = snap
         .searcher
-        .search(&q, &(TopDocs::with_limit(cap.max(1)), Count))?;
+        .search(&*q, &(TopDocs::with_limit(cap.max(1)), Count))?;
     let mut columns: HashMap<SegmentOrdinal, Column<u64>> = HashMap::new();
     let mut hits = Vec::with_capacity(top.len());
     for (score, addr) in top {
@@ -233,6 +217,30 @@ pub fn fulltext(
         }
     }
     Ok((hits, count as u64))
+}
+
+/// The query of a full-text search (`None`: the text has no word).
+pub fn fulltext_query(snap: &Snapshot, text: &str) -> Option<Box<dyn Query>> {
+    let parts = parts(text);
+    if parts.is_empty() {
+        return None;
+    }
+    let f = snap.fields;
+    let q = BooleanQuery::new(
+        parts
+            .iter()
+            .map(|(terms, prefix)| {
+                let any: Vec<(Occur, Box<dyn Query>)> = [f.subject, f.body, f.people]
+                    .iter()
+                    .filter_map(|&field| part_query(field, terms, *prefix))
+                    .map(|q| (Occur::Should, q))
+                    .collect();
+                let q: Box<dyn Query> = Box::new(BooleanQuery::new(any));
+                (Occur::Must, q)
+            })
+            .collect(),
+    );
+    Some(Box::new(q))
 }
 
 #[cfg(test)]
