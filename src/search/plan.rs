@@ -59,8 +59,8 @@ pub struct Filtered {
     /// Tickets changed since the index's last commit (matching or not).
     recent: Vec<i64>,
     /// So many tickets match that the database's walk of the sort order fills the page within
-    /// a few thousand rows (tried first, bounded).
-    dense: bool,
+    /// a few thousand rows: it is tried first, with this many rows.
+    dense: Option<u64>,
     dir: std::path::PathBuf,
     /// A full-text query the tickets must match too (`mode=fulltext` sorted by date or number).
     text: Option<Box<dyn tantivy::query::Query>>,
@@ -270,7 +270,7 @@ fn plan_index(
             conds: conds(s),
             key,
             recent: Vec::new(),
-            dense: false,
+            dense: None,
             dir: dir.to_owned(),
             text: Some(q),
         }))));
@@ -533,6 +533,15 @@ fn plan_filtered(
     let docs = snap.searcher.num_docs();
     let walk = dense_walk();
     let dense = walk > 0 && estimate.saturating_mul(walk / 2) >= k.saturating_mul(docs);
+    // The walk is given four times the rows the estimate says it needs (at least 200, at most
+    // the whole walk): a walk that meets the matches later than that gives up early.
+    let walk = walk.min(
+        k.saturating_mul(docs)
+            .saturating_mul(4)
+            .checked_div(estimate)
+            .unwrap_or(u64::MAX)
+            .max(200),
+    );
     if key == filter::Key::Number && !dense {
         match filter::numbers_unordered(&snap) {
             // Numbers the index cannot order as the database does: SQL sorts them.
@@ -546,7 +555,7 @@ fn plan_filtered(
         conds,
         key,
         recent,
-        dense,
+        dense: dense.then_some(walk),
         dir: dir.to_owned(),
         text: None,
     }))))
@@ -593,7 +602,7 @@ pub fn filtered_page(
             offset: s.offset,
         })
     };
-    if f.dense {
+    if let Some(walk) = f.dense {
         let count = match filter::count(&f.snap, &f.conds, &exclude) {
             Ok(n) => n,
             Err(why) => {
@@ -605,7 +614,7 @@ pub fn filtered_page(
         // MariaDB may also stop the walk with an error (a sort cut short): then as if short. A
         // real database failure fails the queries below as well.
         let rows: Vec<i64> = store
-            .rows(&s.page_query_bounded(tables, dense_walk().max(1)))
+            .rows(&s.page_query_bounded(tables, walk.max(1)))
             .unwrap_or_default()
             .iter()
             .map(|r| r.int(0))
