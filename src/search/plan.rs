@@ -82,6 +82,17 @@ fn dense_walk() -> u64 {
     WALK.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+static ALWAYS_WALK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every filtered search try the walk first (tests on data too small to be dense).
+pub fn set_always_walk(on: bool) {
+    ALWAYS_WALK.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// What reading one row of the database's walk costs, in documents the index's columns order
+/// (about 5 µs against 25 ns, measured at 1,000,000 tickets).
+const WALK_ROW_COST: u64 = 200;
+
 /// Ranked full-text hits and the search that checks them.
 pub struct Ranked {
     /// `(ticket id, score)`, best first.
@@ -527,12 +538,15 @@ fn plan_filtered(
         Ok(n) => n,
         Err(why) => return Ok(Err(why)),
     };
-    // About one in `DENSE_WALK / 2 / k` tickets or more matches: the walk of the order finds a
-    // page within half its rows.
     let k = s.offset.saturating_add(s.limit).saturating_add(1);
     let docs = snap.searcher.num_docs();
+    // The walk needs about k * docs / estimate rows; the index reads `estimate` documents. The
+    // walk goes first when it is the cheaper: estimate² ≥ WALK_ROW_COST * k * docs.
     let walk = dense_walk();
-    let dense = walk > 0 && estimate.saturating_mul(walk / 2) >= k.saturating_mul(docs);
+    let needed = u128::from(k) * u128::from(docs) * u128::from(WALK_ROW_COST);
+    let dense = walk > 0
+        && (u128::from(estimate) * u128::from(estimate) >= needed
+            || ALWAYS_WALK.load(std::sync::atomic::Ordering::Relaxed));
     // The walk is given four times the rows the estimate says it needs (at least 200, at most
     // the whole walk): a walk that meets the matches later than that gives up early.
     let walk = walk.min(
