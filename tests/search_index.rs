@@ -592,6 +592,25 @@ fn dense_matches_and_totals_around_the_cap() {
     {
         check(q);
     }
+    // Swept: a text of more than 5,000 exact matches with filters is ordered and counted by the
+    // index's columns (the total, not the plain scan).
+    for extra in [
+        &[("department", "Support")][..],
+        &[("state", "open"), ("sort", "updated")],
+    ] {
+        let mut q = pairs(&[("query", "printer")]);
+        q.extend(pairs(extra));
+        assert!(
+            matches!(plan_of(&db, &q), search::plan::Plan::Filtered(_)),
+            "{q:?}"
+        );
+        let mut exact_q = q.clone();
+        exact_q.push(("count".into(), "exact".into()));
+        let n = db.search(None, &exact_q).total.unwrap();
+        let idx = db.search(Some(&db.dir), &q);
+        assert_eq!(ids(&idx), ids(&db.search(None, &q)), "{q:?}");
+        assert_eq!(idx.total, (n <= 10_000).then_some(n), "{q:?}");
+    }
 }
 
 /// An index of an older format (here: the subject trigrams as hashes without positions) is

@@ -62,8 +62,11 @@ pub struct Filtered {
     /// a few thousand rows: it is tried first, with this many rows.
     dense: Option<u64>,
     dir: std::path::PathBuf,
-    /// A full-text query the tickets must match too (`mode=fulltext` sorted by date or number).
+    /// A text query the tickets must match too (`mode=fulltext` sorted by a date or the
+    /// number; an exact `query` with filters).
     text: Option<Box<dyn tantivy::query::Query>>,
+    /// SQL checks the tickets without the text condition (full text: osTicket's `MATCH`).
+    drop_text: bool,
 }
 
 /// Rows a dense filtered search lets the database examine for its page before the index
@@ -284,6 +287,7 @@ fn plan_index(
             dense: None,
             dir: dir.to_owned(),
             text: Some(q),
+            drop_text: true,
         }))));
     }
     if text.fulltext {
@@ -328,6 +332,39 @@ fn plan_index(
         return Ok(Ok(Plan::Sql { count_text: false }));
     };
     if found.matches > found.subject.len() as u64 {
+        if let (false, Some(q), true, true) = (
+            alone,
+            found.query,
+            snap.payload.tombstones && snap.payload.swept,
+            s.offset.saturating_add(s.limit) < FILTER_DEPTH,
+        ) {
+            // Exact matches, more than SQL should check, with filters or changes since the
+            // commit: the filter columns join the subject query; the index orders and counts,
+            // SQL checks the page, the changed tickets and the number candidates (with `LIKE`).
+            // Only while no ticket can have been deleted behind the index's back (swept; those
+            // deleted through osTicket are recorded): the count comes from the index.
+            let key = match s.sort {
+                Sort::Updated => filter::Key::Updated,
+                Sort::Number => filter::Key::Number,
+                Sort::Created | Sort::Relevance => filter::Key::Created,
+            };
+            if key != filter::Key::Number || !filter::numbers_unordered(&snap).unwrap_or(true) {
+                let mut checks = recent;
+                checks.extend(found.number);
+                checks.sort_unstable();
+                checks.dedup();
+                return Ok(Ok(Plan::Filtered(Box::new(Filtered {
+                    snap,
+                    conds: conds(s),
+                    key,
+                    recent: checks,
+                    dense: None,
+                    dir: dir.to_owned(),
+                    text: Some(q),
+                    drop_text: false,
+                }))));
+            }
+        }
         // More than the cap: the plain scan in sort order fills the page early (and without
         // filters, more than 10,000 tickets match: no total).
         return Ok(Ok(Plan::Sql { count_text: false }));
@@ -572,6 +609,7 @@ fn plan_filtered(
         dense: dense.then_some(walk),
         dir: dir.to_owned(),
         text: None,
+        drop_text: false,
     }))))
 }
 
@@ -655,7 +693,7 @@ pub fn filtered_page(
         Vec::new()
     } else {
         let (cond, params) = id_cond(&union);
-        let mut narrowed = restricted(s, cond, params, f.text.is_some());
+        let mut narrowed = restricted(s, cond, params, f.drop_text);
         narrowed.offset = 0;
         narrowed.limit = union.len() as u64;
         store

@@ -182,7 +182,11 @@ check(
     [$status, $total, $ids, $left]
 );
 [, $total, $ids] = search($mine + ['state' => 'closed']);
-check('a filtered search sees the status set through osTicket', $ids === [(int) $t2->getId()] && $total === 1, [$ids, $total]);
+check(
+    'a filtered search sees the status set through osTicket',
+    $ids === [(int) $t2->getId()] && $total === 1,
+    [$ids, $total]
+);
 $gone = db_result(db_query('SELECT COUNT(*) FROM ' . TABLE_PREFIX . 'osticket_api_deleted WHERE ticket_id = '
     . (int) $t1->getId()));
 check('osTicket\'s delete signal recorded the deletion for the index', (int) $gone === 1, $gone);

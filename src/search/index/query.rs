@@ -30,7 +30,7 @@ pub struct Hit {
 }
 
 /// What the index knows about a subject search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Found {
     /// Tickets whose indexed subject holds the text (`exact`), else candidates for SQL; at most
     /// the cap, in no particular order.
@@ -41,6 +41,8 @@ pub struct Found {
     pub exact: bool,
     /// Tickets whose folded number hashes as the text (SQL checks them).
     pub number: Vec<i64>,
+    /// The subject query, when it is exact (for the filter columns to join).
+    pub query: Option<Box<dyn Query>>,
 }
 
 fn phrase(field: Field, grams: &[(String, usize)]) -> Option<Box<dyn Query>> {
@@ -127,6 +129,7 @@ pub fn substring(snap: &Snapshot, text: &str, cap: usize) -> Result<Option<Found
         matches,
         exact,
         number,
+        query: exact.then_some(q),
     }))
 }
 
