@@ -625,6 +625,54 @@ fn sweep(
     Ok(Ok(()))
 }
 
+/// Whether the index will hold as many documents as there are tickets once the catch-up that
+/// read `ids` again (adding `added` documents) commits. `false` when it cannot tell cheaply.
+fn counts_agree(
+    store: &mut dyn Store,
+    tables: &Tables,
+    h: &Handle,
+    ids: &[i64],
+    added: usize,
+) -> Result<std::result::Result<bool, Unusable>> {
+    if ids.len() > 10_000 {
+        return Ok(Ok(false));
+    }
+    let tickets = store
+        .first(&Query::new(
+            format!("SELECT COUNT(*) FROM {}", tables.t("ticket")),
+            vec![],
+        ))?
+        .map_or(0, |r| u64::try_from(r.int(0)).unwrap_or(0));
+    if let Err(e) = h.reader.reload() {
+        return Ok(Err(e.into()));
+    }
+    let searcher = h.reader.searcher();
+    let replaced = if ids.is_empty() {
+        0
+    } else {
+        let terms: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = ids
+            .iter()
+            .map(|&id| {
+                let q: Box<dyn tantivy::query::Query> = Box::new(tantivy::query::TermQuery::new(
+                    Term::from_field_u64(h.fields.id, u64::try_from(id).unwrap_or(0)),
+                    tantivy::schema::IndexRecordOption::Basic,
+                ));
+                (tantivy::query::Occur::Should, q)
+            })
+            .collect();
+        match searcher.search(
+            &tantivy::query::BooleanQuery::new(terms),
+            &tantivy::collector::Count,
+        ) {
+            Ok(n) => n as u64,
+            Err(e) => return Ok(Err(e.into())),
+        }
+    };
+    Ok(Ok(searcher.num_docs() - replaced.min(searcher.num_docs())
+        + added as u64
+        == tickets))
+}
+
 /// Reads the tickets changed since the last commit again (at most `cap`, else nothing) and
 /// commits with a new mark; with `sweep_deleted` (the command line, cron) also removes the
 /// documents of deleted tickets (reading every ticket id). Database errors are errors; index
@@ -670,8 +718,17 @@ pub fn catch_up(
     let unchanged =
         old.swept && super::times(store, tables)?.is_some_and(|t| t.unchanged_since(&old));
     if sweep_deleted && !unchanged {
-        if let Err(why) = sweep(store, tables, h, &writer)? {
-            return Ok(Err(why));
+        // Reading every ticket id costs about 0.5 s at 1,000,000 tickets: not when the number
+        // of documents after this commit equals the number of tickets (a deletion behind the
+        // index's back leaves one more document than tickets).
+        let agree = match counts_agree(store, tables, h, &ids, n)? {
+            Ok(agree) => agree,
+            Err(why) => return Ok(Err(why)),
+        };
+        if !agree {
+            if let Err(why) = sweep(store, tables, h, &writer)? {
+                return Ok(Err(why));
+            }
         }
     }
     let payload = Payload {
