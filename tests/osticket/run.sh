@@ -330,7 +330,8 @@ alert="$(tail -c +"$((sink_before + 1))" "$MAIL_SINK" 2>/dev/null | php -r '
 check "core's new-ticket alert reached the mail sink" yes "$alert"
 
 # ---- in-place upgrade from the original 2.3.4 (tests/osticket/upgrade.sh) ---------------------------
-WEB_ROOT="$WEB_ROOT" FIXTURES_JSON="$FIXTURES" OST_DB_NAME="$OST_DB_NAME" bash tests/osticket/upgrade.sh ||
+WEB_ROOT="$WEB_ROOT" FIXTURES_JSON="$FIXTURES" OST_DB_NAME="$OST_DB_NAME" PLUGIN_SRC="$PLUGIN_SRC" CLI_EXT="$CLI_EXT" \
+  bash tests/osticket/upgrade.sh ||
   status=1
 
 summary

@@ -14,7 +14,8 @@
 #
 # Prints `real-osticket upgrade: N passed, N failed`, or `real-osticket upgrade: skipped (...)`
 # without ORIGINAL_PLUGIN_SRC (the original's source is not part of this repository).
-# Env: ORIGINAL_PLUGIN_SRC, WEB_ROOT, FIXTURES_JSON, OST_DB_NAME, the stack settings of scripts/lib.sh.
+# Env: ORIGINAL_PLUGIN_SRC, WEB_ROOT, FIXTURES_JSON, OST_DB_NAME, the stack settings of scripts/lib.sh;
+# PLUGIN_SRC and CLI_EXT when run.sh installs from a release bundle (its plugin folder, its .so).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -51,7 +52,9 @@ on_exit() {
 trap on_exit EXIT
 
 sink="$STATE_DIR/mail/sink.sh"
-ostphp() { php -d "extension=$EXT_SO" -d "sendmail_path=$sink" "$@"; }
+# CLI_EXT: the extension file for CLI runs (run.sh sets it; with a release bundle php-fpm reads its
+# own from its ini and EXT_SO says so).
+ostphp() { php -d "extension=${CLI_EXT:-$EXT_SO}" -d "sendmail_path=$sink" "$@"; }
 plugin() { ostphp tests/osticket/plugin.php "$WEB_ROOT" "$@"; }
 json_field() { php -r '$d = json_decode(stream_get_contents(STDIN), true); foreach (array_slice($argv, 1) as $k) { $d = $d[$k] ?? null; } echo is_bool($d) ? ($d ? "true" : "false") : (is_array($d) ? json_encode($d) : $d);' "$@"; }
 db_value() { db_root -N "$OST_DB_NAME" -e "$1"; }
@@ -106,8 +109,12 @@ settings_before="$(settings)"
 check "the original's settings are stored" yes "$([ -n "$settings_before" ] && echo yes)"
 
 # ---- 3. the folder replaced in one step ------------------------------------------------------------
-log "replacing $PLUGIN_DIR with this plugin"
-bash scripts/package-plugin.sh "$tmp/new" 2>/dev/null
+log "replacing $PLUGIN_DIR with this plugin${PLUGIN_SRC:+ (from the release bundle)}"
+if [ -n "${PLUGIN_SRC:-}" ]; then
+  cp -a "$PLUGIN_SRC" "$tmp/new"
+else
+  bash scripts/package-plugin.sh "$tmp/new" 2>/dev/null
+fi
 is_root && chown -R www-data:www-data "$tmp/new"
 mv "$PLUGIN_DIR" "$tmp/old"
 mv "$tmp/new" "$PLUGIN_DIR"
