@@ -625,6 +625,29 @@ fn sweep(
     Ok(Ok(()))
 }
 
+/// The last commit's payload of a ready index of this format, and a writer for a catch-up (its
+/// memory, merges of small segments only); `None` when another process holds the writer.
+fn small_writer(h: &Handle) -> std::result::Result<Option<(Payload, IndexWriter)>, Unusable> {
+    let metas = h.index.load_metas()?;
+    let Some(payload) = Payload::parse(metas.payload.as_deref()).filter(|p| p.state == "ready")
+    else {
+        return Err(Unusable("the index has not been built".into()));
+    };
+    if let Some(why) = payload.outdated() {
+        // Documents of this version's format would join those of another: rebuild instead.
+        return Err(why);
+    }
+    let writer: IndexWriter = match h.index.writer_with_num_threads(1, CATCH_UP_MEMORY) {
+        Ok(w) => w,
+        Err(TantivyError::LockFailure(..)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut policy = LogMergePolicy::default();
+    policy.set_max_docs_before_merge(CATCH_UP_MERGE_MAX_DOCS);
+    writer.set_merge_policy(Box::new(policy));
+    Ok(Some((payload, writer)))
+}
+
 /// Whether the index will hold as many documents as there are tickets once the catch-up that
 /// read `ids` again (adding `added` documents) commits. `false` when it cannot tell cheaply.
 fn counts_agree(
@@ -684,27 +707,11 @@ pub fn catch_up(
     cap: usize,
     sweep_deleted: bool,
 ) -> Result<std::result::Result<CatchUp, Unusable>> {
-    let metas = match h.index.load_metas() {
-        Ok(m) => m,
-        Err(e) => return Ok(Err(e.into())),
+    let (old, mut writer) = match small_writer(h) {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return Ok(Ok(CatchUp::Busy)),
+        Err(why) => return Ok(Err(why)),
     };
-    let Some(old) = Payload::parse(metas.payload.as_deref()).filter(|p| p.state == "ready") else {
-        return Ok(Err(Unusable("the index has not been built".into())));
-    };
-    if let Some(why) = old.outdated() {
-        // Documents of this version's format would join those of another: rebuild instead.
-        return Ok(Err(why));
-    }
-    let writer: std::result::Result<IndexWriter, _> =
-        h.index.writer_with_num_threads(1, CATCH_UP_MEMORY);
-    let mut writer = match writer {
-        Ok(w) => w,
-        Err(TantivyError::LockFailure(..)) => return Ok(Ok(CatchUp::Busy)),
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let mut policy = LogMergePolicy::default();
-    policy.set_max_docs_before_merge(CATCH_UP_MERGE_MAX_DOCS);
-    writer.set_merge_policy(Box::new(policy));
     let (at, since, entry) = clock(store, tables)?;
     let ids = changed_ids(store, tables, &old, cap.saturating_add(1))?;
     if ids.len() > cap {
@@ -798,22 +805,11 @@ pub fn refresh(
     h: &Handle,
     ids: &[i64],
 ) -> Result<std::result::Result<CatchUp, Unusable>> {
-    let metas = match h.index.load_metas() {
-        Ok(m) => m,
-        Err(e) => return Ok(Err(e.into())),
+    let (payload, mut writer) = match small_writer(h) {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return Ok(Ok(CatchUp::Busy)),
+        Err(why) => return Ok(Err(why)),
     };
-    let Some(payload) = Payload::parse(metas.payload.as_deref()).filter(|p| p.state == "ready")
-    else {
-        return Ok(Err(Unusable("the index has not been built".into())));
-    };
-    let mut writer: IndexWriter = match h.index.writer_with_num_threads(1, CATCH_UP_MEMORY) {
-        Ok(w) => w,
-        Err(TantivyError::LockFailure(..)) => return Ok(Ok(CatchUp::Busy)),
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let mut policy = LogMergePolicy::default();
-    policy.set_max_docs_before_merge(CATCH_UP_MERGE_MAX_DOCS);
-    writer.set_merge_policy(Box::new(policy));
     let n = match rewrite(store, tables, h, &mut writer, ids)? {
         Ok(n) => n,
         Err(why) => return Ok(Err(why)),
